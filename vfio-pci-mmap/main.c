@@ -4,41 +4,280 @@
  * lazily, tracked per vma, zapped and re-faulted on every transition of the
  * device's memory access state, and revoked on hot-unplug.
  *
- * This file is the variant-driver glue: the vfio_device_ops table (every op
- * this driver does not change points straight at vfio-pci-core) and
- * probe/remove.
+ * This file is the variant-driver glue: module parameters, the
+ * vfio_device_ops table (every op this driver does not change points
+ * straight at vfio-pci-core), the wrappers through which the driver sees
+ * transitions, the PCI reset hooks, and probe/remove.
+ *
+ * The lock order is written at the top of vpm.h.
  */
 
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/vfio_pci_core.h>
+#include "vpm.h"
+#include "fault_ring.h"
+#include "sparse.h"
+#include "vfio_pci_mmap_trace.h"
+
+int vpm_param_revoke = VPM_REVOKE_AUTO;
+bool vpm_param_msix_mappable = true;
+
+static const char * const vpm_revoke_names[] = {
+	[VPM_REVOKE_AUTO]	= "auto",
+	[VPM_REVOKE_SIGBUS]	= "sigbus",
+	[VPM_REVOKE_ONES]	= "ones",
+};
+
+static int vpm_revoke_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(vpm_revoke_names, val);
+
+	if (i < 0)
+		return -EINVAL;
+	WRITE_ONCE(vpm_param_revoke, i);
+	return 0;
+}
+
+static int vpm_revoke_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  vpm_revoke_names[READ_ONCE(vpm_param_revoke)]);
+}
+
+static const struct kernel_param_ops vpm_revoke_ops = {
+	.set = vpm_revoke_set,
+	.get = vpm_revoke_get,
+};
+module_param_cb(revoke, &vpm_revoke_ops, NULL, 0644);
+MODULE_PARM_DESC(revoke,
+		 "What mappings of a removed device serve: auto (ones when the user registered a request eventfd, else sigbus), sigbus, ones");
+
+module_param_named(msix_mappable, vpm_param_msix_mappable, bool, 0444);
+MODULE_PARM_DESC(msix_mappable,
+		 "Map MSI-X BARs whole, like vfio-pci (default); 0 leaves the MSI-X table and PBA out through sparse areas");
+
+static int vpm_init_dev(struct vfio_device *core_vdev)
+{
+	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
+
+	vpm_state_init(vpm);
+	vpm_tracker_init(&vpm->tracker);
+	vpm->ring_index = -1;
+	return vfio_pci_core_init_dev(core_vdev);
+}
 
 static int vpm_open_device(struct vfio_device *core_vdev)
 {
-	struct vfio_pci_core_device *vdev =
-		container_of(core_vdev, struct vfio_pci_core_device, vdev);
+	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
 	int ret;
 
-	ret = vfio_pci_core_enable(vdev);
+	ret = vfio_pci_core_enable(&vpm->core);
 	if (ret)
 		return ret;
 
-	vfio_pci_core_finish_enable(vdev);
+	vpm->ones_page = alloc_page(GFP_KERNEL);
+	if (!vpm->ones_page) {
+		ret = -ENOMEM;
+		goto err_disable;
+	}
+	memset(page_address(vpm->ones_page), 0xff, PAGE_SIZE);
+
+	vpm_sparse_setup(vpm);
+	ret = vpm_ring_open(vpm);
+	if (ret)
+		goto err_free_page;
+
+	vfio_pci_core_finish_enable(&vpm->core);
+	vpm_state_sync(vpm, VPM_REASON_OPEN);
 	return 0;
+
+err_free_page:
+	__free_page(vpm->ones_page);
+	vpm->ones_page = NULL;
+err_disable:
+	vfio_pci_core_disable(&vpm->core);
+	return ret;
+}
+
+static void vpm_close_device(struct vfio_device *core_vdev)
+{
+	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
+
+	/* The device file is released: no vma maps the device any more. */
+	vpm_ring_close(vpm);
+	vfio_pci_core_close_device(core_vdev);
+	__free_page(vpm->ones_page);
+	vpm->ones_page = NULL;
+}
+
+/*
+ * Whether a config write is about to clear memory decoding or put the
+ * device into D3hot: then the mappings are zapped (and traced) before
+ * vfio-pci-core applies it.  The core zaps again under memory_lock, which
+ * is what excludes faults; ours is the one that is timed.  Reads the
+ * user's buffer with no lock held: it may be a mapping of this device.
+ */
+static bool vpm_config_write_disables(struct vpm_device *vpm,
+				      const char __user *buf, size_t count,
+				      loff_t pos)
+{
+	struct vfio_pci_core_device *vdev = &vpm->core;
+	struct pci_dev *pdev = vdev->pdev;
+	u8 byte;
+
+	if (pos <= PCI_COMMAND && pos + count > PCI_COMMAND &&
+	    (vdev->vconfig[PCI_COMMAND] & PCI_COMMAND_MEMORY) &&
+	    !get_user(byte, buf + PCI_COMMAND - pos) &&
+	    !(byte & PCI_COMMAND_MEMORY))
+		return true;
+
+	if (pdev->pm_cap) {
+		loff_t ctrl = pdev->pm_cap + PCI_PM_CTRL;
+
+		if (pos <= ctrl && pos + count > ctrl &&
+		    !get_user(byte, buf + ctrl - pos) &&
+		    (byte & PCI_PM_CTRL_STATE_MASK) == 3)
+			return true;
+	}
+	return false;
+}
+
+static ssize_t vpm_read(struct vfio_device *core_vdev, char __user *buf,
+			size_t count, loff_t *ppos)
+{
+	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
+
+	if (vpm_revoked(vpm))
+		return -ENODEV;
+	return vfio_pci_core_read(core_vdev, buf, count, ppos);
+}
+
+static ssize_t vpm_write(struct vfio_device *core_vdev, const char __user *buf,
+			 size_t count, loff_t *ppos)
+{
+	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
+	unsigned int index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
+	loff_t pos = *ppos & VFIO_PCI_OFFSET_MASK;
+	bool config = index == VFIO_PCI_CONFIG_REGION_INDEX;
+	ssize_t ret;
+
+	if (vpm_revoked(vpm))
+		return -ENODEV;
+
+	if (config && vpm_config_write_disables(vpm, buf, count, pos)) {
+		down_write(&vpm->state_lock);
+		vpm_zap(vpm, VPM_REASON_CONFIG_WRITE);
+		up_write(&vpm->state_lock);
+	}
+
+	ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
+
+	if (config)
+		vpm_state_sync(vpm, VPM_REASON_CONFIG_WRITE);
+	return ret;
+}
+
+static int vpm_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma)
+{
+	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
+	u32 index = vpm_vma_region(vma);
+	int ret;
+
+	if (vpm_revoked(vpm))
+		ret = -ENODEV;
+	else if (index < VFIO_PCI_ROM_REGION_INDEX)
+		ret = vpm_bar_mmap(vpm, vma);
+	else if (vpm->ring_index >= 0 && index == vpm->ring_index)
+		ret = vpm_ring_mmap(vpm, vma);
+	else
+		ret = -EINVAL;
+
+	trace_vpm_mmap(vpm, index, vpm_vma_region_pgoff(vma) << PAGE_SHIFT,
+		       vma->vm_end - vma->vm_start, ret);
+	return ret;
+}
+
+static long vpm_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
+		      unsigned long arg)
+{
+	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
+	bool handled;
+	long ret;
+
+	switch (cmd) {
+	case VFIO_DEVICE_GET_REGION_INFO:
+		ret = vpm_ioctl_get_region_info(vpm, (void __user *)arg);
+		if (ret != -ENOIOCTLCMD)
+			return ret;
+		break;
+	case VFIO_DEVICE_IOEVENTFD:
+		/* An ioeventfd writes the BAR behind the mappings' back. */
+		if (vpm_revoked(vpm))
+			return -ENODEV;
+		break;
+	}
+
+	ret = vpm_ring_ioctl(vpm, cmd, arg, &handled);
+	if (handled)
+		return ret;
+
+	ret = vfio_pci_core_ioctl(core_vdev, cmd, arg);
+
+	switch (cmd) {
+	case VFIO_DEVICE_RESET:
+	case VFIO_DEVICE_PCI_HOT_RESET:
+		vpm_state_sync(vpm, VPM_REASON_IOCTL);
+		break;
+	}
+	return ret;
+}
+
+static int vpm_device_feature(struct vfio_device *core_vdev, u32 flags,
+			      void __user *arg, size_t argsz)
+{
+	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
+	u32 feature = flags & VFIO_DEVICE_FEATURE_MASK;
+	bool set = flags & VFIO_DEVICE_FEATURE_SET;
+	int ret;
+
+	if (set && (feature == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY ||
+		    feature == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP)) {
+		down_write(&vpm->state_lock);
+		vpm_zap(vpm, VPM_REASON_LOW_POWER_ENTRY);
+		up_write(&vpm->state_lock);
+	}
+
+	ret = vfio_pci_core_ioctl_feature(core_vdev, flags, arg, argsz);
+
+	if (set && (feature == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY ||
+		    feature == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP))
+		vpm_state_sync(vpm, VPM_REASON_LOW_POWER_ENTRY);
+	else if (set && feature == VFIO_DEVICE_FEATURE_LOW_POWER_EXIT)
+		vpm_state_sync(vpm, VPM_REASON_LOW_POWER_EXIT);
+	return ret;
+}
+
+static void vpm_request(struct vfio_device *core_vdev, unsigned int count)
+{
+	vpm_revoke(vpm_from_vfio(core_vdev));
+	vfio_pci_core_request(core_vdev, count);
 }
 
 static const struct vfio_device_ops vpm_ops = {
 	.name		= "vfio-pci-mmap",
-	.init		= vfio_pci_core_init_dev,
+	.init		= vpm_init_dev,
 	.release	= vfio_pci_core_release_dev,
 	.open_device	= vpm_open_device,
-	.close_device	= vfio_pci_core_close_device,
-	.ioctl		= vfio_pci_core_ioctl,
-	.device_feature	= vfio_pci_core_ioctl_feature,
-	.read		= vfio_pci_core_read,
-	.write		= vfio_pci_core_write,
-	.mmap		= vfio_pci_core_mmap,
-	.request	= vfio_pci_core_request,
+	.close_device	= vpm_close_device,
+	.ioctl		= vpm_ioctl,
+	.device_feature	= vpm_device_feature,
+	.read		= vpm_read,
+	.write		= vpm_write,
+	.mmap		= vpm_mmap,
+	.request	= vpm_request,
 	.match		= vfio_pci_core_match,
 	.bind_iommufd	= vfio_iommufd_physical_bind,
 	.unbind_iommufd	= vfio_iommufd_physical_unbind,
@@ -46,31 +285,56 @@ static const struct vfio_device_ops vpm_ops = {
 	.detach_ioas	= vfio_iommufd_physical_detach_ioas,
 };
 
+static void vpm_pci_reset_prepare(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+
+	if (vdev)
+		vpm_reset_prepare(vpm_from_core(vdev),
+				  VPM_REASON_RESET_PREPARE);
+}
+
+static void vpm_pci_reset_done(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+
+	if (vdev)
+		vpm_reset_done(vpm_from_core(vdev), VPM_REASON_RESET_DONE);
+}
+
+static const struct pci_error_handlers vpm_err_handlers = {
+	.error_detected	= vfio_pci_core_aer_err_detected,
+	.reset_prepare	= vpm_pci_reset_prepare,
+	.reset_done	= vpm_pci_reset_done,
+};
+
 static int vpm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	struct vfio_pci_core_device *vdev;
+	struct vpm_device *vpm;
 	int ret;
 
-	vdev = vfio_alloc_device(vfio_pci_core_device, vdev, &pdev->dev,
-				 &vpm_ops);
-	if (IS_ERR(vdev))
-		return PTR_ERR(vdev);
+	vpm = vfio_alloc_device(vpm_device, core.vdev, &pdev->dev, &vpm_ops);
+	if (IS_ERR(vpm))
+		return PTR_ERR(vpm);
 
-	dev_set_drvdata(&pdev->dev, vdev);
-	ret = vfio_pci_core_register_device(vdev);
+	dev_set_drvdata(&pdev->dev, &vpm->core);
+	ret = vfio_pci_core_register_device(&vpm->core);
 	if (ret) {
 		pci_err(pdev, "vfio-pci-mmap: cannot register device: %d\n",
 			ret);
-		vfio_put_device(&vdev->vdev);
+		vfio_put_device(&vpm->core.vdev);
 		return ret;
 	}
+	vpm_debugfs_add(vpm);
 	return 0;
 }
 
 static void vpm_remove(struct pci_dev *pdev)
 {
 	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+	struct vpm_device *vpm = vpm_from_core(vdev);
 
+	vpm_debugfs_remove(vpm);
 	vfio_pci_core_unregister_device(vdev);
 	vfio_put_device(&vdev->vdev);
 }
@@ -87,11 +351,29 @@ static struct pci_driver vpm_driver = {
 	.id_table		= vpm_table,
 	.probe			= vpm_probe,
 	.remove			= vpm_remove,
-	.err_handler		= &vfio_pci_core_err_handlers,
+	.err_handler		= &vpm_err_handlers,
 	.driver_managed_dma	= true,
 };
 
-module_pci_driver(vpm_driver);
+static int __init vpm_init(void)
+{
+	int ret;
+
+	vpm_debugfs_init();
+	ret = pci_register_driver(&vpm_driver);
+	if (ret)
+		vpm_debugfs_exit();
+	return ret;
+}
+
+static void __exit vpm_exit(void)
+{
+	pci_unregister_driver(&vpm_driver);
+	vpm_debugfs_exit();
+}
+
+module_init(vpm_init);
+module_exit(vpm_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("vfio-pci variant driver with tracked, lazily faulted, revocable mmaps");

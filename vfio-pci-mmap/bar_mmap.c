@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * BAR mmap: nothing is mapped at mmap time; one fault function serves the
+ * PTE, PMD and PUD orders, computing the pfn from vm_pgoff at fault time
+ * (split and mremap change vm_pgoff).
+ *
+ * A PMD block that cannot be PMD-mapped (address and pfn not congruent, or
+ * the block crosses the vma edge) is populated by its first PTE fault: the
+ * faulting address is inserted and its result returned, then the rest of
+ * that one block is filled with PTEs under the same locks, stopping quietly
+ * at the first error.  No fault populates more than one PMD block, and a
+ * misaligned 1 GiB mapping takes 512 faults instead of 262144.
+ */
+#include <linux/mm.h>
+#include <linux/huge_mm.h>
+#include <linux/pfn_t.h>
+#include "vpm.h"
+#include "fault_ring.h"
+#include "sparse.h"
+#include "vfio_pci_mmap_trace.h"
+
+#define VPM_PGOFF_INDEX_SHIFT	(VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT)
+#define VPM_PGOFF_MASK		((1ULL << VPM_PGOFF_INDEX_SHIFT) - 1)
+
+/**
+ * vpm_vma_region() - region index a vma maps
+ * @vma: a vma of the device file
+ *
+ * Return: the index encoded in vm_pgoff.
+ */
+u32 vpm_vma_region(struct vm_area_struct *vma)
+{
+	return vma->vm_pgoff >> VPM_PGOFF_INDEX_SHIFT;
+}
+
+/**
+ * vpm_vma_region_pgoff() - page offset of a vma's start within its region
+ * @vma: a vma of the device file
+ *
+ * Return: the offset in pages.
+ */
+u64 vpm_vma_region_pgoff(struct vm_area_struct *vma)
+{
+	return vma->vm_pgoff & VPM_PGOFF_MASK;
+}
+
+/* Fill the rest of the PMD block around @hit with PTEs; errors end it. */
+static void vpm_fill_pmd_block(struct vm_area_struct *vma, unsigned long hit,
+			       unsigned long hit_pfn)
+{
+	unsigned long start = max(ALIGN_DOWN(hit, PMD_SIZE), vma->vm_start);
+	unsigned long end = min(ALIGN_DOWN(hit, PMD_SIZE) + PMD_SIZE,
+				vma->vm_end);
+	unsigned long addr;
+
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		unsigned long pfn = hit_pfn - ((hit - addr) >> PAGE_SHIFT);
+
+		if (addr == hit)
+			continue;
+		if (vmf_insert_pfn(vma, addr, pfn) != VM_FAULT_NOPAGE)
+			break;
+	}
+}
+
+static vm_fault_t vpm_insert(struct vm_fault *vmf, unsigned int order,
+			     unsigned long addr, unsigned long pfn)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	vm_fault_t ret;
+
+	switch (order) {
+	case 0:
+		ret = vmf_insert_pfn(vma, vmf->address, pfn);
+		if (ret == VM_FAULT_NOPAGE)
+			vpm_fill_pmd_block(vma, vmf->address, pfn);
+		return ret;
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+	case PMD_ORDER:
+		return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
+					  vmf->flags & FAULT_FLAG_WRITE);
+#endif
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+	case PUD_ORDER:
+		return vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
+					  vmf->flags & FAULT_FLAG_WRITE);
+#endif
+	default:
+		return VM_FAULT_FALLBACK;
+	}
+}
+
+static vm_fault_t vpm_bar_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct vpm_mapping *m = vma->vm_private_data;
+	struct vpm_device *vpm = m->vpm;
+	struct vfio_pci_core_device *vdev = &vpm->core;
+	unsigned long addr = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
+	u64 pgoff = vpm_vma_region_pgoff(vma) +
+		    ((addr - vma->vm_start) >> PAGE_SHIFT);
+	unsigned long pfn = (pci_resource_start(vdev->pdev, m->region) >>
+			     PAGE_SHIFT) + pgoff;
+	enum vpm_access access = VPM_ACCESS_SIGBUS;
+	enum vpm_state recorded, observed;
+	vm_fault_t ret;
+
+	if (order && (addr < vma->vm_start ||
+		      addr + (PAGE_SIZE << order) > vma->vm_end ||
+		      pfn & ((1UL << order) - 1)))
+		return VM_FAULT_FALLBACK;
+
+	down_read(&vdev->memory_lock);
+	down_read(&vpm->state_lock);
+
+	recorded = READ_ONCE(vpm->state);
+	observed = vpm_state_of_core(vdev);
+	if (recorded != observed && recorded != VPM_STATE_RESETTING &&
+	    recorded != VPM_STATE_REVOKED)
+		vpm_state_transition(vpm, recorded, observed,
+				     VPM_REASON_OBSERVED_AT_FAULT);
+
+	access = vpm_access_decide(recorded, observed, vpm->revoke_mode);
+	switch (access) {
+	case VPM_ACCESS_MAP:
+		ret = vpm_insert(vmf, order, addr, pfn);
+		break;
+	case VPM_ACCESS_ONES:
+		if (order) {
+			ret = VM_FAULT_FALLBACK;
+			break;
+		}
+		pfn = page_to_pfn(vpm->ones_page);
+		ret = vmf_insert_pfn(vma, vmf->address, pfn);
+		break;
+	default:
+		ret = VM_FAULT_SIGBUS;
+		break;
+	}
+
+	up_read(&vpm->state_lock);
+	up_read(&vdev->memory_lock);
+
+	if (ret == VM_FAULT_NOPAGE) {
+		atomic_long_inc(&m->faults);
+		if (!READ_ONCE(m->populated))
+			WRITE_ONCE(m->populated, true);
+	} else if (ret & VM_FAULT_SIGBUS) {
+		atomic_long_inc(&vpm->refused);
+		vpm_ring_report_refused(vpm, m->region,
+					(pgoff << PAGE_SHIFT) +
+					(vmf->address - addr),
+					vmf->flags & FAULT_FLAG_WRITE);
+	}
+	trace_vpm_fault(vpm, m->region, vmf->address,
+			pgoff << PAGE_SHIFT, order, pfn, access, ret);
+	return ret;
+}
+
+static vm_fault_t vpm_bar_fault(struct vm_fault *vmf)
+{
+	return vpm_bar_huge_fault(vmf, 0);
+}
+
+static const struct vm_operations_struct vpm_bar_vm_ops = {
+	.open		= vpm_vma_open,
+	.close		= vpm_vma_close,
+	.mremap		= vpm_vma_mremap,
+	.fault		= vpm_bar_fault,
+#ifdef CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP
+	.huge_fault	= vpm_bar_huge_fault,
+#endif
+};
+
+/**
+ * vpm_bar_mmap() - mmap a BAR without populating it
+ * @vpm: the device
+ * @vma: the new vma; vm_pgoff encodes region index and offset
+ *
+ * Refuses with -EINVAL what vfio-pci-core refuses (private mappings, I/O
+ * and non-mappable BARs, ranges past the BAR) and ranges not inside one
+ * sparse area.  Nothing can fail after the vma is tracked.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vpm_bar_mmap(struct vpm_device *vpm, struct vm_area_struct *vma)
+{
+	struct vfio_pci_core_device *vdev = &vpm->core;
+	u32 index = vpm_vma_region(vma);
+	u64 req_start = vpm_vma_region_pgoff(vma) << PAGE_SHIFT;
+	u64 req_len = vma->vm_end - vma->vm_start;
+	struct vpm_mapping *m;
+	int ret;
+
+	if (index >= VFIO_PCI_ROM_REGION_INDEX ||
+	    !vdev->bar_mmap_supported[index] ||
+	    !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (req_start + req_len < req_start ||
+	    req_start + req_len > PAGE_ALIGN(pci_resource_len(vdev->pdev, index)))
+		return -EINVAL;
+	if (!vpm_sparse_mappable(vpm, index, req_start, req_len))
+		return -EINVAL;
+
+	/* Claims the BAR (request_region + iomap) as the core's mmap does. */
+	ret = vfio_pci_core_setup_barmap(vdev, index);
+	if (ret)
+		return ret;
+
+	m = vpm_mapping_alloc(GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);
+	/* The flags and protection io_remap_pfn_range() would set. */
+	vm_flags_set(vma, VM_ALLOW_ANY_UNCACHED | VM_IO | VM_PFNMAP |
+			  VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &vpm_bar_vm_ops;
+	vpm_track(vpm, m, vma, VPM_TRACK_MMAP);
+	return 0;
+}

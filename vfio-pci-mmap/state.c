@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The device state machine: one enum (enum vpm_state), one transition
+ * function (vpm_state_transition()), which emits the tracepoint, so that no
+ * transition can happen untraced.
+ *
+ *   state         | fault  | entered by
+ *   --------------+--------+------------------------------------------------
+ *   enabled       | map    | open, reset done, PCI_COMMAND memory on, D0,
+ *                 |        | low-power exit (possibly observed at a fault)
+ *   mem_disabled  | SIGBUS | PCI_COMMAND memory cleared
+ *   low_power     | SIGBUS | D3hot through PM_CTRL, low-power feature entry
+ *   resetting     | SIGBUS | reset_prepare (every PCI reset of the device)
+ *   revoked       | SIGBUS | ->request (unbind, hot-unplug); terminal
+ *                 | or ones|
+ */
+#include <linux/pci.h>
+#include "vpm.h"
+#include "vfio_pci_mmap_trace.h"
+
+static const char * const vpm_state_names[VPM_STATE_NR] = {
+	[VPM_STATE_ENABLED]	 = "enabled",
+	[VPM_STATE_MEM_DISABLED] = "mem_disabled",
+	[VPM_STATE_LOW_POWER]	 = "low_power",
+	[VPM_STATE_RESETTING]	 = "resetting",
+	[VPM_STATE_REVOKED]	 = "revoked",
+};
+
+static const char * const vpm_reason_names[VPM_REASON_NR] = {
+	[VPM_REASON_OPEN]		= "open",
+	[VPM_REASON_CLOSE]		= "close",
+	[VPM_REASON_RESET_IOCTL]	= "reset_ioctl",
+	[VPM_REASON_HOT_RESET]		= "hot_reset",
+	[VPM_REASON_RESET_PREPARE]	= "reset_prepare",
+	[VPM_REASON_RESET_DONE]		= "reset_done",
+	[VPM_REASON_CONFIG_WRITE]	= "config_write",
+	[VPM_REASON_LOW_POWER_ENTRY]	= "low_power_entry",
+	[VPM_REASON_LOW_POWER_EXIT]	= "low_power_exit",
+	[VPM_REASON_IOCTL]		= "ioctl",
+	[VPM_REASON_OBSERVED_AT_FAULT]	= "observed_at_fault",
+	[VPM_REASON_REQUEST]		= "request",
+};
+
+/**
+ * vpm_state_name() - printable name of a state
+ * @state: the state
+ *
+ * Return: a static string.
+ */
+const char *vpm_state_name(enum vpm_state state)
+{
+	return state < VPM_STATE_NR ? vpm_state_names[state] : "invalid";
+}
+
+/**
+ * vpm_reason_name() - printable name of a reason
+ * @reason: the reason
+ *
+ * Return: a static string.
+ */
+const char *vpm_reason_name(enum vpm_reason reason)
+{
+	return reason < VPM_REASON_NR ? vpm_reason_names[reason] : "invalid";
+}
+
+/**
+ * vpm_state_of_core() - the access state vfio-pci-core's fields describe
+ * @vdev: the core device; memory_lock held (read or write) for an exact
+ *	answer, or not held for a hint that the next fault corrects
+ *
+ * Mirrors the test vfio_pci_mmap_huge_fault() makes with
+ * __vfio_pci_memory_enabled() (drivers/vfio/pci/vfio_pci_config.c), which
+ * is not exported: D3hot or deeper, or runtime low power engaged, is low
+ * power; otherwise memory decoding follows the virtual PCI_COMMAND unless
+ * the device has no command-register memory enable (SR-IOV VFs).
+ *
+ * Return: VPM_STATE_ENABLED, VPM_STATE_MEM_DISABLED or VPM_STATE_LOW_POWER.
+ */
+enum vpm_state vpm_state_of_core(struct vfio_pci_core_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	u16 cmd = le16_to_cpu(*(__le16 *)&vdev->vconfig[PCI_COMMAND]);
+
+	if (READ_ONCE(vdev->pm_runtime_engaged) ||
+	    (__force int)READ_ONCE(pdev->current_state) >=
+	    (__force int)PCI_D3hot)
+		return VPM_STATE_LOW_POWER;
+	if (!pdev->no_command_memory && !(cmd & PCI_COMMAND_MEMORY))
+		return VPM_STATE_MEM_DISABLED;
+	return VPM_STATE_ENABLED;
+}
+
+/**
+ * vpm_access_decide() - what a fault may do
+ * @recorded: the state this driver recorded
+ * @observed: the state vfio-pci-core's fields describe now
+ * @mode: the revoke mode chosen at revocation
+ *
+ * Recorded resetting and revoked win (the core does not know them); in any
+ * other state the core's view decides, so a transition the driver has not
+ * seen yet cannot grant access.
+ *
+ * Return: the decision.
+ */
+enum vpm_access vpm_access_decide(enum vpm_state recorded,
+				  enum vpm_state observed,
+				  enum vpm_revoke_mode mode)
+{
+	if (recorded == VPM_STATE_REVOKED)
+		return mode == VPM_REVOKE_ONES ? VPM_ACCESS_ONES :
+						 VPM_ACCESS_SIGBUS;
+	if (recorded == VPM_STATE_RESETTING)
+		return VPM_ACCESS_SIGBUS;
+	return observed == VPM_STATE_ENABLED ? VPM_ACCESS_MAP :
+					       VPM_ACCESS_SIGBUS;
+}
+
+/**
+ * vpm_state_transition() - the one place the state changes
+ * @vpm: the device
+ * @from: the state to leave, or VPM_STATE_ANY
+ * @to: the new state
+ * @why: the reason, traced
+ *
+ * Callers hold state_lock for write, except the fault path, which records a
+ * transition it observed while holding state_lock for read; the cmpxchg
+ * makes exactly one of racing observers win and trace it.  Revoked is
+ * terminal.
+ *
+ * Return: true if the state changed.
+ */
+bool vpm_state_transition(struct vpm_device *vpm, enum vpm_state from,
+			  enum vpm_state to, enum vpm_reason why)
+{
+	enum vpm_state old = READ_ONCE(vpm->state);
+
+	do {
+		if (old == to || old == VPM_STATE_REVOKED)
+			return false;
+		if (from != VPM_STATE_ANY && old != from)
+			return false;
+	} while (!try_cmpxchg(&vpm->state, &old, to));
+
+	trace_vpm_state_change(vpm, old, to, why);
+	return true;
+}
+
+/**
+ * vpm_state_sync() - re-read the core's view after an op that may change it
+ * @vpm: the device
+ * @why: the reason to trace if the state changed
+ *
+ * A reset in progress is left to vpm_reset_done().
+ */
+void vpm_state_sync(struct vpm_device *vpm, enum vpm_reason why)
+{
+	struct vfio_pci_core_device *vdev = &vpm->core;
+	enum vpm_state observed;
+
+	down_read(&vdev->memory_lock);
+	down_write(&vpm->state_lock);
+	observed = vpm_state_of_core(vdev);
+	if (READ_ONCE(vpm->state) != VPM_STATE_RESETTING)
+		vpm_state_transition(vpm, VPM_STATE_ANY, observed, why);
+	up_write(&vpm->state_lock);
+	up_read(&vdev->memory_lock);
+}
+
+/**
+ * vpm_state_init() - initialise the state of a newly probed device
+ * @vpm: the device
+ */
+void vpm_state_init(struct vpm_device *vpm)
+{
+	init_rwsem(&vpm->state_lock);
+	vpm->state = VPM_STATE_ENABLED;
+	vpm->revoke_mode = VPM_REVOKE_SIGBUS;
+	atomic_long_set(&vpm->refused, 0);
+}

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vfio-pci-mmap internal interfaces.
+ *
+ * Lock order (outermost first), kept true by every file of this module:
+ *
+ *   mmap_lock -> memory_lock -> state_lock -> i_mmap_rwsem -> page-table lock
+ *
+ *   - mmap_lock: the faulting process's, taken by the mm before ->fault.
+ *     This module never takes any process's mmap_lock itself.
+ *   - memory_lock: vfio_pci_core_device.memory_lock (vfio-pci-core's).  Taken
+ *     for read by the fault path, for write by vfio-pci-core around resets,
+ *     PCI_COMMAND and power-state changes, and by this module on revoke.
+ *   - state_lock: vpm_device.state_lock.  Taken for read by the fault path
+ *     (nested inside memory_lock), for write by every state transition.  It
+ *     exists because reset_prepare() runs both with memory_lock held (the
+ *     core's own resets) and without it (sysfs reset, a sibling's bus reset),
+ *     so memory_lock alone cannot exclude faults from a reset window.
+ *   - i_mmap_rwsem and the page-table lock are the mm's, taken inside
+ *     unmap_mapping_range() and vmf_insert_pfn*().
+ *
+ *   The tracking mutex (vpm_tracker.lock) and the ring's producer spinlock
+ *   are leaves: nothing is acquired, zapped, allocated with reclaim or
+ *   called in vfio-pci-core while either is held.
+ */
+#ifndef VFIO_PCI_MMAP_VPM_H
+#define VFIO_PCI_MMAP_VPM_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/vfio_pci_core.h>
+#include "sparse.h"
+
+/**
+ * enum vpm_state - whether user mappings of the device may reach it
+ * @VPM_STATE_ENABLED: memory decoding on, device in D0: faults map the BAR.
+ * @VPM_STATE_MEM_DISABLED: PCI_COMMAND_MEMORY clear: faults get SIGBUS.
+ * @VPM_STATE_LOW_POWER: D3hot or runtime low power engaged: SIGBUS.
+ * @VPM_STATE_RESETTING: inside a reset window: SIGBUS.
+ * @VPM_STATE_REVOKED: the device is being removed; terminal.  Faults get
+ *	SIGBUS or a page of all-ones, by revoke mode.
+ * @VPM_STATE_NR: number of states.
+ */
+enum vpm_state {
+	VPM_STATE_ENABLED,
+	VPM_STATE_MEM_DISABLED,
+	VPM_STATE_LOW_POWER,
+	VPM_STATE_RESETTING,
+	VPM_STATE_REVOKED,
+	VPM_STATE_NR,
+};
+
+/**
+ * enum vpm_reason - why a transition or a zap happened
+ * @VPM_REASON_OPEN: the device was opened.
+ * @VPM_REASON_CLOSE: the device was closed.
+ * @VPM_REASON_RESET_IOCTL: VFIO_DEVICE_RESET.
+ * @VPM_REASON_HOT_RESET: VFIO_DEVICE_PCI_HOT_RESET.
+ * @VPM_REASON_RESET_PREPARE: the PCI core is about to reset the device
+ *	(any reset: ioctl, FLR through config space, sysfs, a sibling's bus
+ *	reset).
+ * @VPM_REASON_RESET_DONE: the PCI core finished a reset.
+ * @VPM_REASON_CONFIG_WRITE: a config-space write (PCI_COMMAND, PM_CTRL, FLR).
+ * @VPM_REASON_LOW_POWER_ENTRY: VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY*.
+ * @VPM_REASON_LOW_POWER_EXIT: VFIO_DEVICE_FEATURE_LOW_POWER_EXIT.
+ * @VPM_REASON_IOCTL: state re-read after an ioctl.
+ * @VPM_REASON_OBSERVED_AT_FAULT: a change the driver could not see when it
+ *	happened (low-power exit inside the core's runtime resume), recorded
+ *	at the next fault.
+ * @VPM_REASON_REQUEST: vfio asked for the device back (unbind, hot-unplug).
+ * @VPM_REASON_NR: number of reasons.
+ */
+enum vpm_reason {
+	VPM_REASON_OPEN,
+	VPM_REASON_CLOSE,
+	VPM_REASON_RESET_IOCTL,
+	VPM_REASON_HOT_RESET,
+	VPM_REASON_RESET_PREPARE,
+	VPM_REASON_RESET_DONE,
+	VPM_REASON_CONFIG_WRITE,
+	VPM_REASON_LOW_POWER_ENTRY,
+	VPM_REASON_LOW_POWER_EXIT,
+	VPM_REASON_IOCTL,
+	VPM_REASON_OBSERVED_AT_FAULT,
+	VPM_REASON_REQUEST,
+	VPM_REASON_NR,
+};
+
+/**
+ * enum vpm_revoke_mode - what a revoked mapping serves
+ * @VPM_REVOKE_AUTO: module parameter only: ONES when the user registered a
+ *	request eventfd (a cooperative user such as QEMU), SIGBUS otherwise.
+ * @VPM_REVOKE_SIGBUS: every access gets SIGBUS.
+ * @VPM_REVOKE_ONES: reads return all-ones, like a surprise-removed device;
+ *	writes land in a per-device discard page.
+ */
+enum vpm_revoke_mode {
+	VPM_REVOKE_AUTO,
+	VPM_REVOKE_SIGBUS,
+	VPM_REVOKE_ONES,
+};
+
+/**
+ * enum vpm_access - the fault path's decision
+ * @VPM_ACCESS_MAP: map the device.
+ * @VPM_ACCESS_SIGBUS: refuse with SIGBUS.
+ * @VPM_ACCESS_ONES: serve the revoked device's all-ones page.
+ */
+enum vpm_access {
+	VPM_ACCESS_MAP,
+	VPM_ACCESS_SIGBUS,
+	VPM_ACCESS_ONES,
+};
+
+/**
+ * enum vpm_track_why - why a vma entered the tracking list
+ * @VPM_TRACK_MMAP: mmap() of the device fd.
+ * @VPM_TRACK_FORK: duplicated into a child by fork().
+ * @VPM_TRACK_SPLIT: split by munmap/mprotect/mlock of part of the vma.
+ * @VPM_TRACK_MREMAP: copied by mremap() (the old vma is closed next).
+ */
+enum vpm_track_why {
+	VPM_TRACK_MMAP,
+	VPM_TRACK_FORK,
+	VPM_TRACK_SPLIT,
+	VPM_TRACK_MREMAP,
+};
+
+struct vpm_device;
+struct vpm_ring;
+
+/**
+ * struct vpm_mapping - one tracked vma
+ * @link: entry in vpm_tracker.list.
+ * @vpm: the device this vma maps.
+ * @vma: the vma (identity only; valid until ->close removes the entry).
+ * @mm: the address space owning @vma, the key of the list.
+ * @faults: faults served for this vma.
+ * @region: region index the vma maps.
+ * @populated: set by a successful fault, cleared by a zap.
+ *
+ * The vma's lifetime owns the entry: created at mmap or ->open, freed at
+ * ->close.  vma->vm_private_data points here.
+ */
+struct vpm_mapping {
+	struct list_head link;
+	struct vpm_device *vpm;
+	struct vm_area_struct *vma;
+	struct mm_struct *mm;
+	atomic_long_t faults;
+	u32 region;
+	bool populated;
+};
+
+/**
+ * struct vpm_tracker - the list of every vma mapping a device
+ * @lock: leaf mutex protecting @list and @count.
+ * @list: struct vpm_mapping entries.
+ * @count: number of entries.
+ */
+struct vpm_tracker {
+	struct mutex lock; /* leaf: see the lock order above */
+	struct list_head list;
+	unsigned int count;
+};
+
+/**
+ * struct vpm_device - a device bound to vfio-pci-mmap
+ * @core: vfio-pci-core's device, embedded.
+ * @state_lock: see the lock order at the top of this file.
+ * @state: current &enum vpm_state, changed only by vpm_state_transition().
+ * @revoke_mode: the mode chosen at revocation.
+ * @tracker: every vma mapping this device.
+ * @ones_page: what revoked mappings serve in VPM_REVOKE_ONES mode: reads
+ *	see all-ones until the user writes into it; allocated at open, freed
+ *	at close, when no vma can map it any more.
+ * @ring: the fault ring, while the device is open.
+ * @ring_index: region index of the fault ring, or -1.
+ * @sparse: the mappable areas of each BAR, computed at open.
+ * @debugfs: this device's debugfs directory.
+ * @refused: BAR accesses refused with SIGBUS.
+ */
+struct vpm_device {
+	struct vfio_pci_core_device core;
+	struct rw_semaphore state_lock;
+	enum vpm_state state;
+	enum vpm_revoke_mode revoke_mode;
+	struct vpm_tracker tracker;
+	struct page *ones_page;
+	struct vpm_ring *ring;
+	int ring_index;
+	struct vpm_sparse sparse[PCI_STD_NUM_BARS];
+	struct dentry *debugfs;
+	atomic_long_t refused;
+};
+
+static inline struct vpm_device *vpm_from_core(struct vfio_pci_core_device *vdev)
+{
+	return container_of(vdev, struct vpm_device, core);
+}
+
+static inline struct vpm_device *vpm_from_vfio(struct vfio_device *core_vdev)
+{
+	return container_of(core_vdev, struct vpm_device, core.vdev);
+}
+
+static inline const char *vpm_name(struct vpm_device *vpm)
+{
+	return pci_name(vpm->core.pdev);
+}
+
+/* Module parameters (main.c). */
+extern int vpm_param_revoke;
+extern bool vpm_param_msix_mappable;
+
+/* state.c */
+const char *vpm_state_name(enum vpm_state state);
+const char *vpm_reason_name(enum vpm_reason reason);
+enum vpm_state vpm_state_of_core(struct vfio_pci_core_device *vdev);
+enum vpm_access vpm_access_decide(enum vpm_state recorded,
+				  enum vpm_state observed,
+				  enum vpm_revoke_mode mode);
+bool vpm_state_transition(struct vpm_device *vpm, enum vpm_state from,
+			  enum vpm_state to, enum vpm_reason why);
+void vpm_state_sync(struct vpm_device *vpm, enum vpm_reason why);
+void vpm_state_init(struct vpm_device *vpm);
+
+/* Pass as @from to vpm_state_transition() to leave from any state. */
+#define VPM_STATE_ANY VPM_STATE_NR
+
+/* zap.c */
+void vpm_zap(struct vpm_device *vpm, enum vpm_reason why);
+void vpm_reset_prepare(struct vpm_device *vpm, enum vpm_reason why);
+void vpm_reset_done(struct vpm_device *vpm, enum vpm_reason why);
+void vpm_revoke(struct vpm_device *vpm);
+
+static inline bool vpm_revoked(struct vpm_device *vpm)
+{
+	return READ_ONCE(vpm->state) == VPM_STATE_REVOKED;
+}
+
+/* tracking.c */
+void vpm_tracker_init(struct vpm_tracker *t);
+struct vpm_mapping *vpm_mapping_alloc(gfp_t gfp);
+void vpm_track(struct vpm_device *vpm, struct vpm_mapping *m,
+	       struct vm_area_struct *vma, enum vpm_track_why why);
+void vpm_vma_open(struct vm_area_struct *vma);
+void vpm_vma_close(struct vm_area_struct *vma);
+int vpm_vma_mremap(struct vm_area_struct *vma);
+unsigned int vpm_tracker_mark_zapped(struct vpm_tracker *t);
+void vpm_tracker_show(struct vpm_tracker *t, struct seq_file *s);
+unsigned int vpm_tracker_count(struct vpm_tracker *t);
+
+/* bar_mmap.c */
+int vpm_bar_mmap(struct vpm_device *vpm, struct vm_area_struct *vma);
+u32 vpm_vma_region(struct vm_area_struct *vma);
+u64 vpm_vma_region_pgoff(struct vm_area_struct *vma);
+
+/* region_info.c */
+long vpm_ioctl_get_region_info(struct vpm_device *vpm, void __user *arg);
+
+/* debugfs.c */
+void vpm_debugfs_init(void);
+void vpm_debugfs_exit(void);
+void vpm_debugfs_add(struct vpm_device *vpm);
+void vpm_debugfs_remove(struct vpm_device *vpm);
+
+#endif /* VFIO_PCI_MMAP_VPM_H */
