@@ -44,23 +44,66 @@ u64 vpm_vma_region_pgoff(struct vm_area_struct *vma)
 	return vma->vm_pgoff & VPM_PGOFF_MASK;
 }
 
-/* Fill the rest of the PMD block around @hit with PTEs; errors end it. */
+/*
+ * The rest of a PMD block is filled through apply_to_page_range(), one
+ * page-table lock per block, with the protection vmf_insert_pfn() chose
+ * for the faulting page (the cache mode the PAT lookup gave it).  A
+ * vmf_insert_pfn() per page costs a memtype lookup and a lock round trip
+ * each, about 4x the whole fill under TCG.
+ */
+struct vpm_fill {
+	struct vm_area_struct *vma;
+	unsigned long start;
+	unsigned long start_pfn;
+	pgprot_t prot;
+};
+
+static int vpm_fill_read_prot(pte_t *pte, unsigned long addr, void *data)
+{
+	struct vpm_fill *f = data;
+
+	f->prot = pte_pgprot(ptep_get(pte));
+	return 0;
+}
+
+static int vpm_fill_pte(pte_t *pte, unsigned long addr, void *data)
+{
+	struct vpm_fill *f = data;
+	unsigned long pfn = f->start_pfn + ((addr - f->start) >> PAGE_SHIFT);
+
+	/* Another thread's fault may have got here first. */
+	if (pte_none(ptep_get(pte)))
+		set_pte_at(f->vma->vm_mm, addr, pte,
+			   pte_mkspecial(pfn_pte(pfn, f->prot)));
+	return 0;
+}
+
+/*
+ * Fill the rest of the PMD block around @hit, whose PTE was just inserted
+ * for @hit_pfn, when the block cannot be PMD-mapped.  Errors end it
+ * quietly: every page left out faults on its own later.
+ */
 static void vpm_fill_pmd_block(struct vm_area_struct *vma, unsigned long hit,
 			       unsigned long hit_pfn)
 {
-	unsigned long start = max(ALIGN_DOWN(hit, PMD_SIZE), vma->vm_start);
-	unsigned long end = min(ALIGN_DOWN(hit, PMD_SIZE) + PMD_SIZE,
-				vma->vm_end);
-	unsigned long addr;
+	unsigned long block = ALIGN_DOWN(hit, PMD_SIZE);
+	unsigned long block_pfn = hit_pfn - ((hit - block) >> PAGE_SHIFT);
+	struct vpm_fill f = { .vma = vma };
+	unsigned long end;
 
-	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		unsigned long pfn = hit_pfn - ((hit - addr) >> PAGE_SHIFT);
+	if (block >= vma->vm_start && block + PMD_SIZE <= vma->vm_end &&
+	    !(block_pfn & (PTRS_PER_PMD - 1)))
+		return;		/* PMD-mappable: left to the PMD fault */
 
-		if (addr == hit)
-			continue;
-		if (vmf_insert_pfn(vma, addr, pfn) != VM_FAULT_NOPAGE)
-			break;
-	}
+	if (apply_to_existing_page_range(vma->vm_mm, hit, PAGE_SIZE,
+					 vpm_fill_read_prot, &f))
+		return;
+
+	f.start = max(block, vma->vm_start);
+	end = min(block + PMD_SIZE, vma->vm_end);
+	f.start_pfn = hit_pfn - ((hit - f.start) >> PAGE_SHIFT);
+	apply_to_page_range(vma->vm_mm, f.start, end - f.start, vpm_fill_pte,
+			    &f);
 }
 
 static vm_fault_t vpm_insert(struct vm_fault *vmf, unsigned int order,

@@ -1,23 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The fault ring region: interface between the ring and the rest of the
- * driver.  See fault_ring.c and docs/fault-ring.rst.
+ * driver, and the entry point for other kernel code.  See fault_ring.c and
+ * docs/fault-ring.rst.
  */
 #ifndef VFIO_PCI_MMAP_FAULT_RING_H
 #define VFIO_PCI_MMAP_FAULT_RING_H
 
 #include <linux/types.h>
 
+struct pci_dev;
 struct vpm_device;
 struct vm_area_struct;
+struct vfio_pci_mmap_fault_record;
 
+/* open_device, after vfio_pci_core_enable(); close_device, before the core. */
 int vpm_ring_open(struct vpm_device *vpm);
 void vpm_ring_close(struct vpm_device *vpm);
+/* ->mmap of the ring's region index. */
 int vpm_ring_mmap(struct vpm_device *vpm, struct vm_area_struct *vma);
+/* ->ioctl, before delegating to vfio-pci-core. */
 long vpm_ring_ioctl(struct vpm_device *vpm, unsigned int cmd,
 		    unsigned long arg, bool *handled);
+/* ->request, after vpm_revoke(). */
+void vpm_ring_revoke(struct vpm_device *vpm);
+/* probe, after vpm_debugfs_add(). */
+void vpm_ring_debugfs_add(struct vpm_device *vpm);
+
+/* Producers inside the driver. */
 void vpm_ring_report_refused(struct vpm_device *vpm, u32 region, u64 offset,
 			     bool write);
 void vpm_ring_report_reset(struct vpm_device *vpm);
+
+/* For other kernel code (EXPORT_SYMBOL_GPL); any context. */
+int vfio_pci_mmap_report_fault(struct pci_dev *pdev,
+			       const struct vfio_pci_mmap_fault_record *rec);
 
 #endif /* VFIO_PCI_MMAP_FAULT_RING_H */

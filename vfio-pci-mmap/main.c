@@ -262,7 +262,10 @@ static int vpm_device_feature(struct vfio_device *core_vdev, u32 flags,
 
 static void vpm_request(struct vfio_device *core_vdev, unsigned int count)
 {
-	vpm_revoke(vpm_from_vfio(core_vdev));
+	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
+
+	vpm_revoke(vpm);
+	vpm_ring_revoke(vpm);
 	vfio_pci_core_request(core_vdev, count);
 }
 
@@ -326,6 +329,7 @@ static int vpm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return ret;
 	}
 	vpm_debugfs_add(vpm);
+	vpm_ring_debugfs_add(vpm);
 	return 0;
 }
 

@@ -79,7 +79,15 @@ const char *vpm_reason_name(enum vpm_reason reason)
 enum vpm_state vpm_state_of_core(struct vfio_pci_core_device *vdev)
 {
 	struct pci_dev *pdev = vdev->pdev;
-	u16 cmd = le16_to_cpu(*(__le16 *)&vdev->vconfig[PCI_COMMAND]);
+	u16 cmd;
+
+	/*
+	 * vfio_pci_core_enable() resets the device before it allocates
+	 * vconfig; until the device is open nothing can be mapped.
+	 */
+	if (!vdev->vconfig)
+		return VPM_STATE_ENABLED;
+	cmd = le16_to_cpu(*(__le16 *)&vdev->vconfig[PCI_COMMAND]);
 
 	if (READ_ONCE(vdev->pm_runtime_engaged) ||
 	    (__force int)READ_ONCE(pdev->current_state) >=
