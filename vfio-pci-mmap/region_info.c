@@ -13,6 +13,7 @@
 #include <linux/vfio.h>
 #include "vpm.h"
 #include "region_info.h"
+#include <kunit/visibility.h>
 
 /**
  * vpm_caps_add() - append a capability to a chain being built
@@ -55,6 +56,7 @@ struct vfio_info_cap_header *vpm_caps_add(struct vpm_caps *caps, u16 id,
 	caps->len = off + size;
 	return hdr;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_caps_add);
 
 /**
  * vpm_caps_free() - free a chain
@@ -66,6 +68,7 @@ void vpm_caps_free(struct vpm_caps *caps)
 	caps->buf = NULL;
 	caps->len = 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_caps_free);
 
 /**
  * vpm_caps_finish() - shift a chain behind its info struct, fix the header
@@ -104,6 +107,7 @@ bool vpm_caps_finish(struct vpm_caps *caps, size_t info_size, u32 *argsz,
 	*cap_offset = info_size;
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_caps_finish);
 
 /**
  * vpm_ioctl_get_region_info() - GET_REGION_INFO for sparse BARs

@@ -12,6 +12,7 @@
 #include <linux/sort.h>
 #include "vpm.h"
 #include "sparse.h"
+#include <kunit/visibility.h>
 
 static int vpm_range_cmp(const void *a, const void *b)
 {
@@ -71,6 +72,7 @@ int vpm_sparse_compute(u64 region_size, const struct vpm_range *holes,
 	}
 	return n;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_sparse_compute);
 
 /**
  * vpm_sparse_contains() - whether [@start, @start + @len) lies in one area
@@ -96,6 +98,7 @@ bool vpm_sparse_contains(const struct vpm_sparse *sp, u64 start, u64 len)
 	}
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_sparse_contains);
 
 /**
  * vpm_sparse_setup() - compute the areas of every BAR at open_device

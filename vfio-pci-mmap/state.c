@@ -17,6 +17,7 @@
 #include <linux/pci.h>
 #include "vpm.h"
 #include "vfio_pci_mmap_trace.h"
+#include <kunit/visibility.h>
 
 static const char * const vpm_state_names[VPM_STATE_NR] = {
 	[VPM_STATE_ENABLED]	 = "enabled",
@@ -51,6 +52,7 @@ const char *vpm_state_name(enum vpm_state state)
 {
 	return state < VPM_STATE_NR ? vpm_state_names[state] : "invalid";
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_state_name);
 
 /**
  * vpm_reason_name() - printable name of a reason
@@ -62,6 +64,7 @@ const char *vpm_reason_name(enum vpm_reason reason)
 {
 	return reason < VPM_REASON_NR ? vpm_reason_names[reason] : "invalid";
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_reason_name);
 
 /**
  * vpm_state_of_core() - the access state vfio-pci-core's fields describe
@@ -97,6 +100,7 @@ enum vpm_state vpm_state_of_core(struct vfio_pci_core_device *vdev)
 		return VPM_STATE_MEM_DISABLED;
 	return VPM_STATE_ENABLED;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_state_of_core);
 
 /**
  * vpm_access_decide() - what a fault may do
@@ -122,6 +126,7 @@ enum vpm_access vpm_access_decide(enum vpm_state recorded,
 	return observed == VPM_STATE_ENABLED ? VPM_ACCESS_MAP :
 					       VPM_ACCESS_SIGBUS;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_access_decide);
 
 /**
  * vpm_state_transition() - the one place the state changes
@@ -152,6 +157,7 @@ bool vpm_state_transition(struct vpm_device *vpm, enum vpm_state from,
 	trace_vpm_state_change(vpm, old, to, why);
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_state_transition);
 
 /**
  * vpm_state_sync() - re-read the core's view after an op that may change it
@@ -185,3 +191,4 @@ void vpm_state_init(struct vpm_device *vpm)
 	vpm->revoke_mode = VPM_REVOKE_SIGBUS;
 	atomic_long_set(&vpm->refused, 0);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_state_init);

@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include "vpm.h"
 #include "vfio_pci_mmap_trace.h"
+#include <kunit/visibility.h>
 
 /**
  * vpm_tracker_init() - initialise an empty tracking list
@@ -32,6 +33,7 @@ void vpm_tracker_init(struct vpm_tracker *t)
 	INIT_LIST_HEAD(&t->list);
 	t->count = 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_tracker_init);
 
 /**
  * vpm_mapping_alloc() - allocate a tracking entry
@@ -43,6 +45,7 @@ struct vpm_mapping *vpm_mapping_alloc(gfp_t gfp)
 {
 	return kzalloc(sizeof(struct vpm_mapping), gfp);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_mapping_alloc);
 
 /**
  * vpm_track() - link a vma's entry into its device's list
@@ -72,6 +75,7 @@ void vpm_track(struct vpm_device *vpm, struct vpm_mapping *m,
 
 	trace_vpm_vma_track(vpm, m, why, count);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_track);
 
 /*
  * A split leaves the original vma in the same mm covering the new one's
@@ -129,6 +133,7 @@ void vpm_vma_open(struct vm_area_struct *vma)
 
 	trace_vpm_vma_track(vpm, m, why, count);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_vma_open);
 
 /**
  * vpm_vma_close() - vm_ops->close: a vma mapping the device goes away
@@ -150,6 +155,7 @@ void vpm_vma_close(struct vm_area_struct *vma)
 	vma->vm_private_data = NULL;
 	kfree(m);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_vma_close);
 
 /**
  * vpm_vma_mremap() - vm_ops->mremap: a tracked vma was moved
@@ -165,6 +171,7 @@ int vpm_vma_mremap(struct vm_area_struct *vma)
 			    vpm_tracker_count(&m->vpm->tracker));
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_vma_mremap);
 
 /**
  * vpm_tracker_mark_zapped() - note that every tracked vma was just zapped
@@ -184,6 +191,7 @@ unsigned int vpm_tracker_mark_zapped(struct vpm_tracker *t)
 	mutex_unlock(&t->lock);
 	return count;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_tracker_mark_zapped);
 
 /**
  * vpm_tracker_count() - number of tracked vmas
@@ -195,6 +203,7 @@ unsigned int vpm_tracker_count(struct vpm_tracker *t)
 {
 	return READ_ONCE(t->count);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_tracker_count);
 
 /* The process owning @mm, by scan: mm->owner exists only with MEMCG. */
 static void vpm_mm_owner(struct mm_struct *mm, pid_t *pid, char *comm)
@@ -243,3 +252,4 @@ void vpm_tracker_show(struct vpm_tracker *t, struct seq_file *s)
 	}
 	mutex_unlock(&t->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_tracker_show);

@@ -209,7 +209,8 @@ static inline struct vpm_device *vpm_from_vfio(struct vfio_device *core_vdev)
 
 static inline const char *vpm_name(struct vpm_device *vpm)
 {
-	return pci_name(vpm->core.pdev);
+	/* Unit tests build devices without a PCI function. */
+	return vpm->core.pdev ? pci_name(vpm->core.pdev) : "none";
 }
 
 /* Module parameters (main.c). */

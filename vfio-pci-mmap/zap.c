@@ -18,6 +18,7 @@
 #include "vpm.h"
 #include "fault_ring.h"
 #include "vfio_pci_mmap_trace.h"
+#include <kunit/visibility.h>
 
 /**
  * vpm_zap() - remove every user mapping of the device
@@ -42,6 +43,7 @@ void vpm_zap(struct vpm_device *vpm, enum vpm_reason why)
 		trace_vpm_zap_end(vpm, why, nr_vmas,
 				  start ? ktime_get_ns() - start : 0);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_zap);
 
 /**
  * vpm_reset_prepare() - open a reset window
@@ -61,6 +63,7 @@ void vpm_reset_prepare(struct vpm_device *vpm, enum vpm_reason why)
 		vpm_zap(vpm, why);
 	up_write(&vpm->state_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_reset_prepare);
 
 /**
  * vpm_reset_done() - close a reset window
@@ -82,6 +85,7 @@ void vpm_reset_done(struct vpm_device *vpm, enum vpm_reason why)
 	if (done)
 		vpm_ring_report_reset(vpm);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_reset_done);
 
 static enum vpm_revoke_mode vpm_revoke_mode_now(struct vpm_device *vpm)
 {
@@ -128,3 +132,4 @@ void vpm_revoke(struct vpm_device *vpm)
 	up_write(&vpm->state_lock);
 	up_write(&vdev->memory_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_revoke);
