@@ -66,6 +66,13 @@ VPM_REVOKE_LIST
 #define EM(a, b)	{ a, b },
 #define EMe(a, b)	{ a, b }
 
+/* vm_fault_t bits are enum values: let the format show their numbers. */
+TRACE_DEFINE_ENUM(VM_FAULT_OOM);
+TRACE_DEFINE_ENUM(VM_FAULT_SIGBUS);
+TRACE_DEFINE_ENUM(VM_FAULT_NOPAGE);
+TRACE_DEFINE_ENUM(VM_FAULT_LOCKED);
+TRACE_DEFINE_ENUM(VM_FAULT_FALLBACK);
+
 #define vpm_show_fault_result(r)					\
 	__print_flags(r, "|",						\
 		{ (__force unsigned int)VM_FAULT_OOM,		"OOM" },	\
