@@ -224,13 +224,16 @@ static long vpm_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 	if (handled)
 		return ret;
 
+	if (cmd == VFIO_DEVICE_RESET)
+		WRITE_ONCE(vpm->reset_why, VPM_REASON_RESET_IOCTL);
+	else if (cmd == VFIO_DEVICE_PCI_HOT_RESET)
+		WRITE_ONCE(vpm->reset_why, VPM_REASON_HOT_RESET);
+
 	ret = vfio_pci_core_ioctl(core_vdev, cmd, arg);
 
-	switch (cmd) {
-	case VFIO_DEVICE_RESET:
-	case VFIO_DEVICE_PCI_HOT_RESET:
+	if (cmd == VFIO_DEVICE_RESET || cmd == VFIO_DEVICE_PCI_HOT_RESET) {
+		WRITE_ONCE(vpm->reset_why, VPM_REASON_RESET_PREPARE);
 		vpm_state_sync(vpm, VPM_REASON_IOCTL);
-		break;
 	}
 	return ret;
 }
@@ -291,10 +294,12 @@ static const struct vfio_device_ops vpm_ops = {
 static void vpm_pci_reset_prepare(struct pci_dev *pdev)
 {
 	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+	struct vpm_device *vpm;
 
-	if (vdev)
-		vpm_reset_prepare(vpm_from_core(vdev),
-				  VPM_REASON_RESET_PREPARE);
+	if (!vdev)
+		return;
+	vpm = vpm_from_core(vdev);
+	vpm_reset_prepare(vpm, READ_ONCE(vpm->reset_why));
 }
 
 static void vpm_pci_reset_done(struct pci_dev *pdev)
@@ -338,8 +343,9 @@ static void vpm_remove(struct pci_dev *pdev)
 	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
 	struct vpm_device *vpm = vpm_from_core(vdev);
 
-	vpm_debugfs_remove(vpm);
+	/* Waits for the user, revoking its mappings through ->request. */
 	vfio_pci_core_unregister_device(vdev);
+	vpm_debugfs_remove(vpm);
 	vfio_put_device(&vdev->vdev);
 }
 

@@ -189,6 +189,7 @@ void vpm_state_init(struct vpm_device *vpm)
 	init_rwsem(&vpm->state_lock);
 	vpm->state = VPM_STATE_ENABLED;
 	vpm->revoke_mode = VPM_REVOKE_SIGBUS;
+	vpm->reset_why = VPM_REASON_RESET_PREPARE;
 	atomic_long_set(&vpm->refused, 0);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_state_init);

@@ -173,6 +173,9 @@ struct vpm_tracker {
  * @state_lock: see the lock order at the top of this file.
  * @state: current &enum vpm_state, changed only by vpm_state_transition().
  * @revoke_mode: the mode chosen at revocation.
+ * @reset_why: the reason the next reset_prepare traces: set by the ioctl
+ *	wrapper around the resets it delegates, consumed by reset_prepare;
+ *	VPM_REASON_RESET_PREPARE for resets this driver did not ask for.
  * @tracker: every vma mapping this device.
  * @ones_page: what revoked mappings serve in VPM_REVOKE_ONES mode: reads
  *	see all-ones until the user writes into it; allocated at open, freed
@@ -188,6 +191,7 @@ struct vpm_device {
 	struct rw_semaphore state_lock;
 	enum vpm_state state;
 	enum vpm_revoke_mode revoke_mode;
+	enum vpm_reason reset_why;
 	struct vpm_tracker tracker;
 	struct page *ones_page;
 	struct vpm_ring *ring;
