@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The mmap behaviour tests (tests/user/mmap_*) in the test VM.
+#
+#   tests/vm/run.sh [--no-module] tests/guest/mmap-suite.sh [DRIVER=vfio-pci] \
+#                   [ONLY=lazy_fault,reset,...] [SKIP=unplug,...]
+#                   [REVOKE=auto|sigbus|ones] [UNPLUG_REQ=0]
+#
+# Binds edu, ivshmem and nvme (and edu2 for the unplug test) to DRIVER
+# (default vfio-pci-mmap; DRIVER may also come from the environment), runs
+# each program with --driver DRIVER, and unbinds.  With DRIVER=vfio-pci the
+# same programs check the stock driver; they skip the assertions that are
+# specific to vfio-pci-mmap (debugfs, revocation, sysfs-reset zap, the
+# misaligned huge-mapping bound).
+#
+# Results are named mmap/NAME for vfio-pci-mmap and stock/NAME for any other
+# driver.  A program exiting 77 is recorded as SKIP.  The unplug test runs
+# last: it removes edu2 for the rest of the boot, so one boot checks one
+# revocation mode: REVOKE sets vfio-pci-mmap's revoke parameter first, and
+# UNPLUG_REQ=0 keeps the test from registering a request eventfd (with
+# revoke=auto: SIGBUS instead of all-ones reads).
+
+. "$REPO/tests/guest/lib.sh"
+
+for a in "$@"; do
+	case "$a" in
+	DRIVER=*|ONLY=*|SKIP=*|SECONDS_STRESS=*|REVOKE=*|UNPLUG_REQ=*) export "${a?}" ;;
+	*) vpm_say "mmap-suite: ignoring argument '$a'" ;;
+	esac
+done
+DRIVER=${DRIVER:-vfio-pci-mmap}
+ONLY=${ONLY:-}
+SKIP=${SKIP:-}
+if [ "$DRIVER" = vfio-pci-mmap ]; then prefix=mmap; else prefix=stock; fi
+
+BIN=$REPO/build/user
+# Normally built on the host beforehand (make -C tests/user); building here
+# works too, into the guest's throwaway overlay.
+if ! make -s -C "$REPO/tests/user" BUILD="$BIN" >/tmp/mmap-build.log 2>&1; then
+	cat /tmp/mmap-build.log
+	vpm_result FAIL "$prefix/build" "make -C tests/user failed"
+	exit 1
+fi
+
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+
+wanted() {
+	local n=$1
+	if [ -n "$ONLY" ]; then
+		case ",$ONLY," in *",$n,"*) ;; *) return 1 ;; esac
+	fi
+	case ",$SKIP," in *",$n,"*) return 1 ;; esac
+	return 0
+}
+
+# mmap_run NAME TIMEOUT PROG [ARGS...]: like vpm_run, but exit status 77
+# (the program's "cannot run here") is recorded as SKIP, and the time
+# limit is per program.
+mmap_run() {
+	local name=$prefix/$1 limit=$2 rc t0 el
+	shift 2
+	vpm_say "RUN  $name: $*"
+	t0=$(date +%s)
+	timeout -k 5 "$limit" "$@" 2>&1 | awk -v p="$name| " '{ print p $0; fflush() }'
+	rc=${PIPESTATUS[0]}
+	el=$(($(date +%s) - t0))
+	case "$rc" in
+	0) vpm_result PASS "$name" "${el} s" ;;
+	77) vpm_result SKIP "$name" "see the console log" ;;
+	124) vpm_result FAIL "$name" "timed out after ${limit}s" ;;
+	137) if [ "$el" -ge "$limit" ]; then
+		vpm_result FAIL "$name" "timed out after ${limit}s"
+	     else
+		vpm_result FAIL "$name" "killed by signal 9 after ${el}s"
+	     fi ;;
+	*) if [ "$rc" -gt 128 ]; then
+		vpm_result FAIL "$name" "killed by signal $((rc - 128)) after ${el}s"
+	   else
+		vpm_result FAIL "$name" "exit status $rc"
+	   fi ;;
+	esac
+	return 0
+}
+
+# test NAME TIMEOUT [ARGS...]: run tests/user/mmap_NAME if wanted.
+t() {
+	local n=$1 limit=$2
+	shift 2
+	wanted "$n" || return 0
+	mmap_run "$n" "$limit" "$BIN/mmap_$n" --driver "$DRIVER" "$@"
+}
+
+bind() {
+	local bdf=$1 what=$2
+	if [ -z "$bdf" ] || [ ! -e "/sys/bus/pci/devices/$bdf" ]; then
+		vpm_say "no $what device"
+		return 1
+	fi
+	vpm_bind "$bdf" "$DRIVER" || {
+		vpm_result FAIL "$prefix/bind-$what" "cannot bind $bdf to $DRIVER"
+		return 1
+	}
+}
+
+vpm_say "mmap-suite: driver $DRIVER, kernel $(uname -r)"
+if [ "$DRIVER" = vfio-pci-mmap ] && [ -d /sys/module/vfio_pci_mmap/parameters ]; then
+	for p in /sys/module/vfio_pci_mmap/parameters/*; do
+		[ -e "$p" ] && vpm_say "param ${p##*/}=$(cat "$p" 2>/dev/null)"
+	done
+fi
+
+bind "$EDU_BDF" edu
+bind "$IVSHMEM_BDF" ivshmem
+bind "$NVME_BDF" nvme
+
+t lazy_fault 60
+t huge 600
+t reset 60
+t mem_disable 60
+t low_power 90
+t sysfs_reset 60
+t fork 60
+t threads 120
+t tracking 60
+t recursive_rw 60
+t bad_input 60
+t stress 120 --seconds "${SECONDS_STRESS:-10}"
+
+if wanted unplug; then
+	unplug_args=()
+	[ "${UNPLUG_REQ:-1}" != 0 ] || unplug_args+=(--no-req)
+	if [ -n "${REVOKE:-}" ] && [ "$DRIVER" = vfio-pci-mmap ]; then
+		err=$(vpm_write /sys/module/vfio_pci_mmap/parameters/revoke "$REVOKE") ||
+			vpm_result FAIL "$prefix/revoke-param" "cannot set revoke=$REVOKE: $err"
+	fi
+	if bind "$EDU2_BDF" edu2; then
+		t unplug 180 "${unplug_args[@]}"
+	fi
+fi
+
+for bdf in "$EDU_BDF" "$IVSHMEM_BDF" "$NVME_BDF"; do
+	[ -e "/sys/bus/pci/devices/$bdf" ] && vpm_unbind "$bdf"
+done
+exit 0
