@@ -18,6 +18,7 @@
 #include "fault_ring.h"
 #include "sparse.h"
 #include "vfio_pci_mmap_trace.h"
+#include <kunit/visibility.h>
 
 #define VPM_PGOFF_INDEX_SHIFT	(VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT)
 #define VPM_PGOFF_MASK		((1ULL << VPM_PGOFF_INDEX_SHIFT) - 1)
@@ -32,6 +33,7 @@ u32 vpm_vma_region(struct vm_area_struct *vma)
 {
 	return vma->vm_pgoff >> VPM_PGOFF_INDEX_SHIFT;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_vma_region);
 
 /**
  * vpm_vma_region_pgoff() - page offset of a vma's start within its region
@@ -43,6 +45,7 @@ u64 vpm_vma_region_pgoff(struct vm_area_struct *vma)
 {
 	return vma->vm_pgoff & VPM_PGOFF_MASK;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_vma_region_pgoff);
 
 /*
  * The rest of a PMD block is filled through apply_to_page_range(), one
@@ -95,12 +98,15 @@ static void vpm_fill_pmd_block(struct vm_area_struct *vma, unsigned long hit,
 	    !(block_pfn & (PTRS_PER_PMD - 1)))
 		return;		/* PMD-mappable: left to the PMD fault */
 
+	f.start = max(block, vma->vm_start);
+	end = min(block + PMD_SIZE, vma->vm_end);
+	if (end - f.start == PAGE_SIZE)
+		return;		/* the faulting page is all there is */
+
 	if (apply_to_existing_page_range(vma->vm_mm, hit, PAGE_SIZE,
 					 vpm_fill_read_prot, &f))
 		return;
 
-	f.start = max(block, vma->vm_start);
-	end = min(block + PMD_SIZE, vma->vm_end);
 	f.start_pfn = hit_pfn - ((hit - f.start) >> PAGE_SHIFT);
 	apply_to_page_range(vma->vm_mm, f.start, end - f.start, vpm_fill_pte,
 			    &f);
@@ -263,3 +269,4 @@ int vpm_bar_mmap(struct vpm_device *vpm, struct vm_area_struct *vma)
 	vpm_track(vpm, m, vma, VPM_TRACK_MMAP);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_bar_mmap);

@@ -21,8 +21,10 @@
 #include "fault_ring.h"
 #include "sparse.h"
 #include "vfio_pci_mmap_trace.h"
+#include <kunit/visibility.h>
 
 int vpm_param_revoke = VPM_REVOKE_AUTO;
+EXPORT_SYMBOL_IF_KUNIT(vpm_param_revoke);
 bool vpm_param_msix_mappable = true;
 
 static const char * const vpm_revoke_names[] = {
@@ -115,10 +117,9 @@ static void vpm_close_device(struct vfio_device *core_vdev)
 
 /*
  * Whether a config write is about to clear memory decoding or put the
- * device into D3hot: then the mappings are zapped (and traced) before
- * vfio-pci-core applies it.  The core zaps again under memory_lock, which
- * is what excludes faults; ours is the one that is timed.  Reads the
- * user's buffer with no lock held: it may be a mapping of this device.
+ * device into D3hot: vfio-pci-core then zaps the mappings under
+ * memory_lock, and this driver traces that zap.  Reads the user's buffer
+ * with no lock held: it may be a mapping of this device.
  */
 static bool vpm_config_write_disables(struct vpm_device *vpm,
 				      const char __user *buf, size_t count,
@@ -162,19 +163,21 @@ static ssize_t vpm_write(struct vfio_device *core_vdev, const char __user *buf,
 	unsigned int index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
 	loff_t pos = *ppos & VFIO_PCI_OFFSET_MASK;
 	bool config = index == VFIO_PCI_CONFIG_REGION_INDEX;
+	struct vpm_zap_span span;
+	bool zaps;
 	ssize_t ret;
 
 	if (vpm_revoked(vpm))
 		return -ENODEV;
 
-	if (config && vpm_config_write_disables(vpm, buf, count, pos)) {
-		down_write(&vpm->state_lock);
-		vpm_zap(vpm, VPM_REASON_CONFIG_WRITE);
-		up_write(&vpm->state_lock);
-	}
+	zaps = config && vpm_config_write_disables(vpm, buf, count, pos);
+	if (zaps)
+		vpm_core_zap_begin(vpm, VPM_REASON_CONFIG_WRITE, &span);
 
 	ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
 
+	if (zaps)
+		vpm_core_zap_end(vpm, &span);
 	if (config)
 		vpm_state_sync(vpm, VPM_REASON_CONFIG_WRITE);
 	return ret;
@@ -244,21 +247,21 @@ static int vpm_device_feature(struct vfio_device *core_vdev, u32 flags,
 	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
 	u32 feature = flags & VFIO_DEVICE_FEATURE_MASK;
 	bool set = flags & VFIO_DEVICE_FEATURE_SET;
+	bool entry = set &&
+		     (feature == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY ||
+		      feature == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP);
+	struct vpm_zap_span span;
 	int ret;
 
-	if (set && (feature == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY ||
-		    feature == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP)) {
-		down_write(&vpm->state_lock);
-		vpm_zap(vpm, VPM_REASON_LOW_POWER_ENTRY);
-		up_write(&vpm->state_lock);
-	}
+	if (entry)
+		vpm_core_zap_begin(vpm, VPM_REASON_LOW_POWER_ENTRY, &span);
 
 	ret = vfio_pci_core_ioctl_feature(core_vdev, flags, arg, argsz);
 
-	if (set && (feature == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY ||
-		    feature == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP))
+	if (entry) {
+		vpm_core_zap_end(vpm, &span);
 		vpm_state_sync(vpm, VPM_REASON_LOW_POWER_ENTRY);
-	else if (set && feature == VFIO_DEVICE_FEATURE_LOW_POWER_EXIT)
+	} else if (set && feature == VFIO_DEVICE_FEATURE_LOW_POWER_EXIT)
 		vpm_state_sync(vpm, VPM_REASON_LOW_POWER_EXIT);
 	return ret;
 }

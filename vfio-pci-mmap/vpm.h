@@ -237,7 +237,23 @@ void vpm_state_init(struct vpm_device *vpm);
 #define VPM_STATE_ANY VPM_STATE_NR
 
 /* zap.c */
+
+/**
+ * struct vpm_zap_span - a zap performed by vfio-pci-core, being traced
+ * @start: ktime in ns when tracing is on, else 0
+ * @nr_vmas: tracked vmas at the start
+ * @why: the reason
+ */
+struct vpm_zap_span {
+	u64 start;
+	unsigned int nr_vmas;
+	enum vpm_reason why;
+};
+
 void vpm_zap(struct vpm_device *vpm, enum vpm_reason why);
+void vpm_core_zap_begin(struct vpm_device *vpm, enum vpm_reason why,
+			struct vpm_zap_span *span);
+void vpm_core_zap_end(struct vpm_device *vpm, struct vpm_zap_span *span);
 void vpm_reset_prepare(struct vpm_device *vpm, enum vpm_reason why);
 void vpm_reset_done(struct vpm_device *vpm, enum vpm_reason why);
 void vpm_revoke(struct vpm_device *vpm);

@@ -46,6 +46,38 @@ void vpm_zap(struct vpm_device *vpm, enum vpm_reason why)
 EXPORT_SYMBOL_IF_KUNIT(vpm_zap);
 
 /**
+ * vpm_core_zap_begin() - trace a zap vfio-pci-core is about to perform
+ * @vpm: the device
+ * @why: the reason, traced
+ * @span: filled for vpm_core_zap_end()
+ *
+ * vfio-pci-core zaps the BARs itself, under memory_lock, when a config
+ * write clears memory decoding or enters D3hot and when low power is
+ * entered; zapping here too would walk every vma twice.  The span traced
+ * is the core's call, which contains its zap.
+ */
+void vpm_core_zap_begin(struct vpm_device *vpm, enum vpm_reason why,
+			struct vpm_zap_span *span)
+{
+	span->why = why;
+	span->nr_vmas = vpm_tracker_mark_zapped(&vpm->tracker);
+	trace_vpm_zap_begin(vpm, why, span->nr_vmas);
+	span->start = trace_vpm_zap_end_enabled() ? ktime_get_ns() : 0;
+}
+
+/**
+ * vpm_core_zap_end() - trace the end of a zap vfio-pci-core performed
+ * @vpm: the device
+ * @span: from vpm_core_zap_begin()
+ */
+void vpm_core_zap_end(struct vpm_device *vpm, struct vpm_zap_span *span)
+{
+	if (trace_vpm_zap_end_enabled())
+		trace_vpm_zap_end(vpm, span->why, span->nr_vmas,
+				  span->start ? ktime_get_ns() - span->start : 0);
+}
+
+/**
  * vpm_reset_prepare() - open a reset window
  * @vpm: the device
  * @why: the reason, traced
