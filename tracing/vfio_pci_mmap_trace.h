@@ -12,6 +12,7 @@
 
 #include <linux/tracepoint.h>
 #include "../vfio-pci-mmap/vpm.h"
+#include "../include/uapi/linux/vfio_pci_mmap.h"
 
 #define VPM_STATE_LIST					\
 	EM(VPM_STATE_ENABLED,		"enabled")	\
@@ -45,6 +46,10 @@
 	EM(VPM_ACCESS_SIGBUS,		"sigbus")	\
 	EMe(VPM_ACCESS_ONES,		"ones")
 
+#define VPM_ZAP_SCOPE_LIST				\
+	EM(VPM_ZAP_ALL,			"all")		\
+	EMe(VPM_ZAP_BARS,		"bars")
+
 #define VPM_REVOKE_LIST					\
 	EM(VPM_REVOKE_AUTO,		"auto")		\
 	EM(VPM_REVOKE_SIGBUS,		"sigbus")	\
@@ -59,6 +64,7 @@ VPM_STATE_LIST
 VPM_REASON_LIST
 VPM_TRACK_LIST
 VPM_ACCESS_LIST
+VPM_ZAP_SCOPE_LIST
 VPM_REVOKE_LIST
 
 #undef EM
@@ -83,6 +89,42 @@ VPM_REVOKE_LIST
 		{ VPM_FAULT_NOPAGE,	"NOPAGE" },		\
 		{ VPM_FAULT_LOCKED,	"LOCKED" },		\
 		{ VPM_FAULT_FALLBACK,	"FALLBACK" })
+
+/* Fault ring record types and reasons (uapi defines), by name. */
+#define VPM_RING_TYPE_LIST						\
+	{ VFIO_PCI_MMAP_FAULT_TYPE_DMA,		 "dma" },		\
+	{ VFIO_PCI_MMAP_FAULT_TYPE_MMAP_REFUSED, "mmap_refused" },	\
+	{ VFIO_PCI_MMAP_FAULT_TYPE_RESET,	 "reset" }
+
+#define VPM_RING_DMA_REASON_LIST					\
+	{ VFIO_PCI_MMAP_FAULT_REASON_UNKNOWN,	    "unknown" },	\
+	{ VFIO_PCI_MMAP_FAULT_REASON_PASID_FETCH,   "pasid_fetch" },	\
+	{ VFIO_PCI_MMAP_FAULT_REASON_BAD_PASIDTE,   "bad_pasidte" },	\
+	{ VFIO_PCI_MMAP_FAULT_REASON_PASID_INVALID, "pasid_invalid" },	\
+	{ VFIO_PCI_MMAP_FAULT_REASON_WALK_EABT,	    "walk_eabt" },	\
+	{ VFIO_PCI_MMAP_FAULT_REASON_PTE_FETCH,	    "pte_fetch" },	\
+	{ VFIO_PCI_MMAP_FAULT_REASON_PERMISSION,    "permission" },	\
+	{ VFIO_PCI_MMAP_FAULT_REASON_ACCESS,	    "access" },		\
+	{ VFIO_PCI_MMAP_FAULT_REASON_OOR_ADDRESS,   "oor_address" }
+
+#define VPM_RING_REFUSED_REASON_LIST					\
+	{ VFIO_PCI_MMAP_REFUSED_UNKNOWN,	"unknown" },		\
+	{ VFIO_PCI_MMAP_REFUSED_MEM_DISABLED,	"mem_disabled" },	\
+	{ VFIO_PCI_MMAP_REFUSED_LOW_POWER,	"low_power" },		\
+	{ VFIO_PCI_MMAP_REFUSED_RESETTING,	"resetting" },		\
+	{ VFIO_PCI_MMAP_REFUSED_REVOKED,	"revoked" }
+
+/*
+ * What a record's reason means depends on its type; resets have none.  The
+ * inner conditional is parenthesized: libtraceevent 1.7 parses an
+ * unparenthesized "a ? b : c ? d : e" as "(a ? b : c) ? d : e".
+ */
+#define vpm_show_ring_reason(type, reason)				\
+	((type) == VFIO_PCI_MMAP_FAULT_TYPE_DMA ?			\
+		__print_symbolic(reason, VPM_RING_DMA_REASON_LIST) :	\
+	 ((type) == VFIO_PCI_MMAP_FAULT_TYPE_MMAP_REFUSED ?		\
+		__print_symbolic(reason, VPM_RING_REFUSED_REASON_LIST) : \
+		"none"))
 
 TRACE_EVENT(vpm_state_change,
 	TP_PROTO(struct vpm_device *vpm, enum vpm_state old,
@@ -151,7 +193,8 @@ TRACE_EVENT(vpm_fault,
 		__entry->address = address;
 		__entry->offset = offset;
 		__entry->order = order;
-		__entry->pfn = pfn;
+		/* The all-ones page is kernel memory: never show where. */
+		__entry->pfn = access == VPM_ACCESS_ONES ? 0 : pfn;
 		__entry->access = access;
 		__entry->result = (__force unsigned int)result;
 	),
@@ -198,10 +241,15 @@ DEFINE_EVENT(vpm_vma_class, vpm_vma_track,
 		 enum vpm_track_why why, unsigned int count),
 	TP_ARGS(vpm, m, why, count));
 
-DEFINE_EVENT(vpm_vma_class, vpm_vma_untrack,
+/* A vma going away has no "why": its format leaves the field out. */
+DEFINE_EVENT_PRINT(vpm_vma_class, vpm_vma_untrack,
 	TP_PROTO(struct vpm_device *vpm, struct vpm_mapping *m,
 		 enum vpm_track_why why, unsigned int count),
-	TP_ARGS(vpm, m, why, count));
+	TP_ARGS(vpm, m, why, count),
+	TP_printk("dev=%s region=%u start=0x%lx end=0x%lx pgoff=0x%lx tracked=%u pid=%d",
+		  __get_str(dev), __entry->region, __entry->start,
+		  __entry->end, __entry->pgoff, __entry->count,
+		  __entry->pid));
 
 DEFINE_EVENT(vpm_vma_class, vpm_vma_moved,
 	TP_PROTO(struct vpm_device *vpm, struct vpm_mapping *m,
@@ -210,42 +258,49 @@ DEFINE_EVENT(vpm_vma_class, vpm_vma_moved,
 
 TRACE_EVENT(vpm_zap_begin,
 	TP_PROTO(struct vpm_device *vpm, enum vpm_reason why,
-		 unsigned int nr_vmas),
-	TP_ARGS(vpm, why, nr_vmas),
+		 enum vpm_zap_scope scope, unsigned int nr_vmas),
+	TP_ARGS(vpm, why, scope, nr_vmas),
 	TP_STRUCT__entry(
 		__string(dev, vpm_name(vpm))
 		__field(unsigned int, why)
+		__field(unsigned int, scope)
 		__field(unsigned int, nr_vmas)
 	),
 	TP_fast_assign(
 		__assign_str(dev);
 		__entry->why = why;
+		__entry->scope = scope;
 		__entry->nr_vmas = nr_vmas;
 	),
-	TP_printk("dev=%s reason=%s regions=all vmas=%u", __get_str(dev),
+	TP_printk("dev=%s reason=%s regions=%s vmas=%u", __get_str(dev),
 		  __print_symbolic(__entry->why, VPM_REASON_LIST),
+		  __print_symbolic(__entry->scope, VPM_ZAP_SCOPE_LIST),
 		  __entry->nr_vmas)
 );
 
 TRACE_EVENT(vpm_zap_end,
 	TP_PROTO(struct vpm_device *vpm, enum vpm_reason why,
-		 unsigned int nr_vmas, u64 duration_ns),
-	TP_ARGS(vpm, why, nr_vmas, duration_ns),
+		 enum vpm_zap_scope scope, unsigned int nr_vmas,
+		 u64 duration_ns),
+	TP_ARGS(vpm, why, scope, nr_vmas, duration_ns),
 	TP_STRUCT__entry(
 		__string(dev, vpm_name(vpm))
 		__field(unsigned int, why)
+		__field(unsigned int, scope)
 		__field(unsigned int, nr_vmas)
 		__field(u64, duration_ns)
 	),
 	TP_fast_assign(
 		__assign_str(dev);
 		__entry->why = why;
+		__entry->scope = scope;
 		__entry->nr_vmas = nr_vmas;
 		__entry->duration_ns = duration_ns;
 	),
-	TP_printk("dev=%s reason=%s regions=all vmas=%u duration_ns=%llu",
+	TP_printk("dev=%s reason=%s regions=%s vmas=%u duration_ns=%llu",
 		  __get_str(dev),
 		  __print_symbolic(__entry->why, VPM_REASON_LIST),
+		  __print_symbolic(__entry->scope, VPM_ZAP_SCOPE_LIST),
 		  __entry->nr_vmas, __entry->duration_ns)
 );
 
@@ -288,9 +343,11 @@ TRACE_EVENT(vpm_ring_produce,
 		__entry->prod = prod;
 		__entry->cons = cons;
 	),
-	TP_printk("dev=%s seq=%llu type=%u reason=%u prod=%u cons=%u",
-		  __get_str(dev), __entry->seq, __entry->type,
-		  __entry->reason, __entry->prod, __entry->cons)
+	TP_printk("dev=%s seq=%llu type=%s reason=%s prod=%u cons=%u",
+		  __get_str(dev), __entry->seq,
+		  __print_symbolic(__entry->type, VPM_RING_TYPE_LIST),
+		  vpm_show_ring_reason(__entry->type, __entry->reason),
+		  __entry->prod, __entry->cons)
 );
 
 TRACE_EVENT(vpm_ring_consume,

@@ -174,7 +174,12 @@ static ssize_t vpm_write(struct vfio_device *core_vdev, const char __user *buf,
 	if (zaps)
 		vpm_core_zap_begin(vpm, VPM_REASON_CONFIG_WRITE, &span);
 
+	/* A config write resets the device only through an FLR bit. */
+	if (config)
+		WRITE_ONCE(vpm->reset_why, VPM_REASON_CONFIG_WRITE);
 	ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
+	if (config)
+		WRITE_ONCE(vpm->reset_why, VPM_REASON_RESET_PREPARE);
 
 	if (zaps)
 		vpm_core_zap_end(vpm, &span);
@@ -246,7 +251,8 @@ static int vpm_device_feature(struct vfio_device *core_vdev, u32 flags,
 {
 	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
 	u32 feature = flags & VFIO_DEVICE_FEATURE_MASK;
-	bool set = flags & VFIO_DEVICE_FEATURE_SET;
+	bool set = (flags & VFIO_DEVICE_FEATURE_SET) &&
+		   !(flags & VFIO_DEVICE_FEATURE_PROBE);
 	bool entry = set &&
 		     (feature == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY ||
 		      feature == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP);

@@ -78,17 +78,14 @@ void vpm_track(struct vpm_device *vpm, struct vpm_mapping *m,
 EXPORT_SYMBOL_IF_KUNIT(vpm_track);
 
 /*
- * A split leaves the original vma in the same mm covering the new one's
+ * In the same mm, a split leaves the original vma covering the new one's
  * range until __split_vma() shrinks it; an mremap copy lands elsewhere.
- * Called with the tracker lock held.
+ * Called with the tracker lock held, only when the event is traced.
  */
 static enum vpm_track_why vpm_classify_open(struct vpm_tracker *t,
 					    struct vm_area_struct *vma)
 {
 	struct vpm_mapping *m;
-
-	if (vma->vm_mm != current->mm)
-		return VPM_TRACK_FORK;
 
 	list_for_each_entry(m, &t->list, link) {
 		if (m->mm == vma->vm_mm && m->vma != vma &&
@@ -126,7 +123,13 @@ void vpm_vma_open(struct vm_area_struct *vma)
 	vma->vm_private_data = m;
 
 	mutex_lock(&t->lock);
-	why = vpm_classify_open(t, vma);
+	/* Split and mremap differ only to the reader of the trace. */
+	if (vma->vm_mm != current->mm)
+		why = VPM_TRACK_FORK;
+	else if (trace_vpm_vma_track_enabled())
+		why = vpm_classify_open(t, vma);
+	else
+		why = VPM_TRACK_SPLIT;
 	list_add_tail(&m->link, &t->list);
 	count = ++t->count;
 	mutex_unlock(&t->lock);
@@ -174,20 +177,26 @@ int vpm_vma_mremap(struct vm_area_struct *vma)
 EXPORT_SYMBOL_IF_KUNIT(vpm_vma_mremap);
 
 /**
- * vpm_tracker_mark_zapped() - note that every tracked vma was just zapped
+ * vpm_tracker_mark_zapped() - note that tracked vmas were just zapped
  * @t: the tracker
+ * @scope: which regions the zap covered
  *
- * Return: the number of tracked vmas.
+ * Return: the number of tracked vmas the zap covered.
  */
-unsigned int vpm_tracker_mark_zapped(struct vpm_tracker *t)
+unsigned int vpm_tracker_mark_zapped(struct vpm_tracker *t,
+				     enum vpm_zap_scope scope)
 {
 	struct vpm_mapping *m;
-	unsigned int count;
+	unsigned int count = 0;
 
 	mutex_lock(&t->lock);
-	list_for_each_entry(m, &t->list, link)
-		WRITE_ONCE(m->populated, false);
-	count = t->count;
+	list_for_each_entry(m, &t->list, link) {
+		if (scope == VPM_ZAP_ALL ||
+		    m->region < VFIO_PCI_ROM_REGION_INDEX) {
+			WRITE_ONCE(m->populated, false);
+			count++;
+		}
+	}
 	mutex_unlock(&t->lock);
 	return count;
 }

@@ -129,6 +129,17 @@ enum vpm_track_why {
 	VPM_TRACK_MREMAP,
 };
 
+/**
+ * enum vpm_zap_scope - which regions a zap covers
+ * @VPM_ZAP_ALL: the whole device address space (BARs and fault ring).
+ * @VPM_ZAP_BARS: the BARs only: what vfio-pci-core zaps by itself on a
+ *	PCI_COMMAND memory disable, D3hot and low-power entry.
+ */
+enum vpm_zap_scope {
+	VPM_ZAP_ALL,
+	VPM_ZAP_BARS,
+};
+
 struct vpm_device;
 struct vpm_ring;
 
@@ -250,7 +261,8 @@ struct vpm_zap_span {
 	enum vpm_reason why;
 };
 
-void vpm_zap(struct vpm_device *vpm, enum vpm_reason why);
+void vpm_zap(struct vpm_device *vpm, enum vpm_reason why,
+	     enum vpm_zap_scope scope);
 void vpm_core_zap_begin(struct vpm_device *vpm, enum vpm_reason why,
 			struct vpm_zap_span *span);
 void vpm_core_zap_end(struct vpm_device *vpm, struct vpm_zap_span *span);
@@ -271,7 +283,8 @@ void vpm_track(struct vpm_device *vpm, struct vpm_mapping *m,
 void vpm_vma_open(struct vm_area_struct *vma);
 void vpm_vma_close(struct vm_area_struct *vma);
 int vpm_vma_mremap(struct vm_area_struct *vma);
-unsigned int vpm_tracker_mark_zapped(struct vpm_tracker *t);
+unsigned int vpm_tracker_mark_zapped(struct vpm_tracker *t,
+				     enum vpm_zap_scope scope);
 void vpm_tracker_show(struct vpm_tracker *t, struct seq_file *s);
 unsigned int vpm_tracker_count(struct vpm_tracker *t);
 

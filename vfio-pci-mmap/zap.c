@@ -21,26 +21,32 @@
 #include <kunit/visibility.h>
 
 /**
- * vpm_zap() - remove every user mapping of the device
+ * vpm_zap() - remove user mappings of the device
  * @vpm: the device; the caller holds state_lock for write, so no fault can
  *	repopulate a mapping until the caller's transition is complete
  * @why: the reason, traced
+ * @scope: the regions to zap
  */
-void vpm_zap(struct vpm_device *vpm, enum vpm_reason why)
+void vpm_zap(struct vpm_device *vpm, enum vpm_reason why,
+	     enum vpm_zap_scope scope)
 {
 	struct address_space *mapping = vpm->core.vdev.inode->i_mapping;
+	loff_t bars_end = VFIO_PCI_INDEX_TO_OFFSET(VFIO_PCI_ROM_REGION_INDEX);
 	unsigned int nr_vmas;
 	u64 start = 0;
 
-	nr_vmas = vpm_tracker_mark_zapped(&vpm->tracker);
-	trace_vpm_zap_begin(vpm, why, nr_vmas);
+	nr_vmas = vpm_tracker_mark_zapped(&vpm->tracker, scope);
+	trace_vpm_zap_begin(vpm, why, scope, nr_vmas);
 	if (trace_vpm_zap_end_enabled())
 		start = ktime_get_ns();
 
-	unmap_mapping_range(mapping, 0, 0, true);
+	if (scope == VPM_ZAP_BARS)
+		unmap_mapping_range(mapping, 0, bars_end, true);
+	else
+		unmap_mapping_range(mapping, 0, 0, true);
 
 	if (trace_vpm_zap_end_enabled())
-		trace_vpm_zap_end(vpm, why, nr_vmas,
+		trace_vpm_zap_end(vpm, why, scope, nr_vmas,
 				  start ? ktime_get_ns() - start : 0);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_zap);
@@ -60,8 +66,8 @@ void vpm_core_zap_begin(struct vpm_device *vpm, enum vpm_reason why,
 			struct vpm_zap_span *span)
 {
 	span->why = why;
-	span->nr_vmas = vpm_tracker_mark_zapped(&vpm->tracker);
-	trace_vpm_zap_begin(vpm, why, span->nr_vmas);
+	span->nr_vmas = vpm_tracker_mark_zapped(&vpm->tracker, VPM_ZAP_BARS);
+	trace_vpm_zap_begin(vpm, why, VPM_ZAP_BARS, span->nr_vmas);
 	span->start = trace_vpm_zap_end_enabled() ? ktime_get_ns() : 0;
 }
 
@@ -73,7 +79,7 @@ void vpm_core_zap_begin(struct vpm_device *vpm, enum vpm_reason why,
 void vpm_core_zap_end(struct vpm_device *vpm, struct vpm_zap_span *span)
 {
 	if (trace_vpm_zap_end_enabled())
-		trace_vpm_zap_end(vpm, span->why, span->nr_vmas,
+		trace_vpm_zap_end(vpm, span->why, VPM_ZAP_BARS, span->nr_vmas,
 				  span->start ? ktime_get_ns() - span->start : 0);
 }
 
@@ -90,9 +96,15 @@ void vpm_core_zap_end(struct vpm_device *vpm, struct vpm_zap_span *span)
  */
 void vpm_reset_prepare(struct vpm_device *vpm, enum vpm_reason why)
 {
+	/*
+	 * The resets vfio-pci-core performs itself have zapped the BARs
+	 * already; the walk over them again finds nothing to unmap and costs
+	 * nothing next to the reset's 100 ms.  One zap of the whole address
+	 * space keeps every reset alike, fault ring included.
+	 */
 	down_write(&vpm->state_lock);
 	if (vpm_state_transition(vpm, VPM_STATE_ANY, VPM_STATE_RESETTING, why))
-		vpm_zap(vpm, why);
+		vpm_zap(vpm, why, VPM_ZAP_ALL);
 	up_write(&vpm->state_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_reset_prepare);
@@ -159,7 +171,7 @@ void vpm_revoke(struct vpm_device *vpm)
 				 VPM_REASON_REQUEST)) {
 		trace_vpm_revoke(vpm, vpm->revoke_mode,
 				 vpm_tracker_count(&vpm->tracker));
-		vpm_zap(vpm, VPM_REASON_REQUEST);
+		vpm_zap(vpm, VPM_REASON_REQUEST, VPM_ZAP_ALL);
 	}
 	up_write(&vpm->state_lock);
 	up_write(&vdev->memory_lock);
