@@ -162,3 +162,4 @@ long vpm_ioctl_get_region_info(struct vpm_device *vpm, void __user *arg)
 		ret = -EFAULT;
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_ioctl_get_region_info);

@@ -179,6 +179,7 @@ void vpm_state_sync(struct vpm_device *vpm, enum vpm_reason why)
 	up_write(&vpm->state_lock);
 	up_read(&vdev->memory_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_state_sync);
 
 /**
  * vpm_state_init() - initialise the state of a newly probed device

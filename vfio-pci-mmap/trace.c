@@ -4,6 +4,15 @@
  */
 #define CREATE_TRACE_POINTS
 #include "vfio_pci_mmap_trace.h"
+#include <kunit/visibility.h>
+
+/* The KUnit tests attach probes to check what is traced. */
+EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vpm_state_change);
+EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vpm_vma_track);
+EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vpm_vma_untrack);
+EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vpm_vma_moved);
+EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vpm_zap_begin);
+EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vpm_fault);
 
 static_assert(VPM_FAULT_OOM == (__force unsigned int)VM_FAULT_OOM);
 static_assert(VPM_FAULT_SIGBUS == (__force unsigned int)VM_FAULT_SIGBUS);
