@@ -52,8 +52,11 @@ int vpm_sparse_compute(u64 region_size, const struct vpm_range *holes,
 	for (i = 0; i < nr_holes; i++) {
 		if (holes[i].start >= holes[i].end)
 			return -EINVAL;
-		h[i].start = ALIGN_DOWN(holes[i].start, (u64)page_size);
-		h[i].end = min(ALIGN(holes[i].end, (u64)page_size), size);
+		/* Clamp before rounding up: a hole near U64_MAX must not wrap. */
+		h[i].start = min(ALIGN_DOWN(holes[i].start, (u64)page_size),
+				 size);
+		h[i].end = holes[i].end >= size ? size :
+			   ALIGN(holes[i].end, (u64)page_size);
 	}
 	sort(h, nr_holes, sizeof(h[0]), vpm_range_cmp, NULL);
 
