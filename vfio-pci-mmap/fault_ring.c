@@ -89,6 +89,8 @@
 				 VFIO_PCI_MMAP_FAULT_PERM_PRIV)
 
 static_assert(VPM_RING_RECORD_SIZE == 64);
+static_assert(VFIO_PCI_MMAP_REGION_TYPE ==
+	      ((u32)VFIO_REGION_TYPE_PCI_VENDOR_TYPE | VFIO_PCI_MMAP_VENDOR_ID));
 static_assert(sizeof(struct vfio_pci_mmap_ring_header) <= PAGE_SIZE);
 static_assert(PAGE_SIZE % VPM_RING_RECORD_SIZE == 0);
 

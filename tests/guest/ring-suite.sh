@@ -1,0 +1,220 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The fault ring tests (tests/ring/) in the test VM.
+#
+#   make -C tests/ring && make -C tests/ring kmod    (on the host, first)
+#   tests/vm/run.sh tests/guest/ring-suite.sh [ONLY=layout,rw,...] [SKIP=...]
+#
+# Binds edu to vfio-pci-mmap and runs every ring test on it, then binds
+# edu2 and unplugs it (last: edu2 is gone for the rest of the boot).
+# Results are named ring/NAME; a program exiting 77 is recorded as SKIP.
+# The in-kernel caller test (ring/kmod-*) needs build/ring/kmod-FLAVOUR/
+# vpm_ring_caller.ko built for the booted kernel (make -C tests/ring kmod
+# [FLAVOUR=debug]); it is skipped otherwise.
+
+. "$REPO/tests/guest/lib.sh"
+
+for a in "$@"; do
+	case "$a" in
+	ONLY=*|SKIP=*) export "${a?}" ;;
+	*) vpm_say "ring-suite: ignoring argument '$a'" ;;
+	esac
+done
+ONLY=${ONLY:-}
+SKIP=${SKIP:-}
+BIN=$REPO/build/ring
+PARAM=/sys/module/vfio_pci_mmap/parameters/ring_entries
+KO=$BIN/kmod-${KERNEL_FLAVOUR:-debian}/vpm_ring_caller.ko
+
+if ! make -s -C "$REPO/tests/ring" BUILD="$BIN" >/tmp/ring-build.log 2>&1; then
+	cat /tmp/ring-build.log
+	vpm_result FAIL ring/build "make -C tests/ring failed"
+	exit 1
+fi
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+
+wanted() {
+	if [ -n "$ONLY" ]; then
+		case ",$ONLY," in *",$1,"*) ;; *) return 1 ;; esac
+	fi
+	case ",$SKIP," in *",$1,"*) return 1 ;; esac
+	return 0
+}
+
+# ring_run NAME TIMEOUT CMD...: run, record PASS/FAIL/SKIP (77) as ring/NAME.
+# TIMEOUT applies to programs; shell functions bound their own waits.
+ring_run() {
+	local name=ring/$1 limit=$2 rc t0
+	shift 2
+	vpm_say "RUN  $name: $*"
+	t0=$(date +%s)
+	if declare -F "$1" >/dev/null; then
+		# A function of this script: no time limit but the harness's.
+		"$@" 2>&1 | awk -v p="$name| " '{ print p $0; fflush() }'
+	else
+		timeout -k 5 "$limit" "$@" 2>&1 |
+			awk -v p="$name| " '{ print p $0; fflush() }'
+	fi
+	rc=${PIPESTATUS[0]}
+	case "$rc" in
+	0) vpm_result PASS "$name" "$(($(date +%s) - t0)) s" ;;
+	77) vpm_result SKIP "$name" "see the console log" ;;
+	124|137) vpm_result FAIL "$name" "timed out after ${limit}s" ;;
+	*) vpm_result FAIL "$name" "exit status $rc" ;;
+	esac
+	return 0
+}
+
+# t NAME TIMEOUT [ARGS...]: build/ring/ring_NAME on edu, if wanted.
+t() {
+	local n=$1 limit=$2
+	shift 2
+	wanted "$n" || return 0
+	ring_run "$n" "$limit" "$BIN/ring_$n" --bdf "$EDU_BDF" "$@"
+}
+
+# Wait until the ring of BDF is open (debugfs "ring" no longer "closed").
+wait_open() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^index=' "/sys/kernel/debug/vfio-pci-mmap/$1/ring" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Wait up to 10 s until the ring of BDF is empty (prod == cons).
+wait_drained() {
+	local i line prod cons
+	for ((i = 0; i < 100; i++)); do
+		line=$(cat "/sys/kernel/debug/vfio-pci-mmap/$1/ring" 2>/dev/null)
+		prod=${line#*prod=}; prod=${prod%% *}
+		cons=${line#*cons=}; cons=${cons%% *}
+		[ -n "$prod" ] && [ "$prod" = "$cons" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Wait up to 30 s for FILE to exist.
+wait_file() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# The sample consumer drains records injected while it runs, via mmap and
+# via read().
+sample_consumer() {
+	local pid rc
+	"$BIN/ring_consumer" --bdf "$EDU_BDF" --count 300 --timeout 20 --quiet "$@" &
+	pid=$!
+	wait_open "$EDU_BDF" || { echo "the consumer never opened the device"; kill "$pid"; return 1; }
+	# Two batches, each fitting the ring; the second once the first is read.
+	echo "100 1 0 0x1000" >"/sys/kernel/debug/vfio-pci-mmap/$EDU_BDF/inject" || return 1
+	wait_drained "$EDU_BDF" || { echo "the consumer did not drain the ring"; kill "$pid"; return 1; }
+	echo "200 3 0 0x2000 5" >"/sys/kernel/debug/vfio-pci-mmap/$EDU_BDF/inject" || return 1
+	wait "$pid"
+	rc=$?
+	echo "consumer exit status $rc"
+	return "$rc"
+}
+
+param() { cat "/sys/module/vpm_ring_caller/parameters/$1" 2>/dev/null; }
+
+# The in-kernel caller: first with the device closed (every report is
+# ENODEV), then with ring_kmod_check consuming.
+kmod_closed() {
+	insmod "$KO" bdf="$EDU_BDF" count=8 || return 1
+	echo "ok=$(param ok) enodev=$(param enodev) einval=$(param einval) other=$(param other) hardirq=$(param hardirq)"
+	local rc=0
+	[ "$(param ok)" = 0 ] && [ "$(param enodev)" = 25 ] &&
+		[ "$(param einval)" = 5 ] && [ "$(param other)" = 0 ] &&
+		[ "$(param hardirq)" = 8 ] || rc=1
+	rmmod vpm_ring_caller || rc=1
+	return "$rc"
+}
+
+kmod_open() {
+	local ready=/tmp/ring-kmod.ready pid rc=0
+	rm -f "$ready"
+	"$BIN/ring_kmod_check" --bdf "$EDU_BDF" "$ready" 64 &
+	pid=$!
+	wait_file "$ready" || { kill "$pid"; return 1; }
+	insmod "$KO" bdf="$EDU_BDF" count=64 || { kill "$pid"; return 1; }
+	echo "ok=$(param ok) enodev=$(param enodev) einval=$(param einval) other=$(param other) hardirq=$(param hardirq) nospc=$(param nospc)"
+	[ "$(param ok)" = 192 ] && [ "$(param enodev)" = 1 ] &&
+		[ "$(param einval)" = 5 ] && [ "$(param hardirq)" = 64 ] || rc=1
+	wait "$pid" || rc=1
+	rmmod vpm_ring_caller || rc=1
+	return "$rc"
+}
+
+bench() {
+	local old rc
+	old=$(cat "$PARAM")
+	echo 65536 >"$PARAM"
+	"$BIN/ring_bench" --bdf "$EDU_BDF" 1000000
+	rc=$?
+	echo "$old" >"$PARAM"
+	return "$rc"
+}
+
+unplug() {
+	local ready=/tmp/ring-unplug.ready pid rc
+	rm -f "$ready"
+	"$BIN/ring_unplug" --bdf "$EDU2_BDF" "$ready" 60 &
+	pid=$!
+	wait_file "$ready" || { kill "$pid"; return 1; }
+	vpm_unplug_request edu2
+	wait "$pid"
+	rc=$?
+	vpm_wait_gone "$EDU2_BDF" 60 || rc=1
+	return "$rc"
+}
+
+vpm_run ring/bind-edu vpm_bind "$EDU_BDF" vfio-pci-mmap || exit 1
+
+wanted uapi && ring_run uapi 10 "$BIN/uapi_header"
+t layout 60
+t rw 60
+t consume 300 20000
+t eventfd 60
+t overflow 60
+t refused 60
+t reset 60
+t hostile 600 1000000
+# Each cycle opens (and resets) and closes the device: slow on the debug kernel.
+if [ "${KERNEL_FLAVOUR:-debian}" = debug ]; then
+	t lifetime 900 60
+else
+	t lifetime 300 200
+fi
+wanted consumer && ring_run consumer-mmap 60 sample_consumer
+wanted consumer && ring_run consumer-read 60 sample_consumer --read
+if wanted kmod; then
+	if [ ! -f "$KO" ]; then
+		vpm_skip ring/kmod "$KO not built (make -C tests/ring kmod FLAVOUR=${KERNEL_FLAVOUR:-debian})"
+	elif [ "$(modinfo -F vermagic "$KO" | cut -d' ' -f1)" != "$(uname -r)" ]; then
+		vpm_skip ring/kmod "$KO is not built for $(uname -r)"
+	else
+		ring_run kmod-closed 60 kmod_closed
+		ring_run kmod-open 60 kmod_open
+	fi
+fi
+wanted bench && ring_run bench 600 bench
+
+vpm_run ring/unbind-edu vpm_unbind "$EDU_BDF"
+
+if wanted unplug; then
+	if vpm_bind "$EDU2_BDF" vfio-pci-mmap; then
+		ring_run unplug 120 unplug
+	else
+		vpm_result FAIL ring/unplug "cannot bind edu2"
+	fi
+fi
+exit 0
