@@ -198,7 +198,7 @@ static vm_fault_t vpm_bar_huge_fault(struct vm_fault *vmf, unsigned int order)
 		atomic_long_inc(&vpm->refused);
 		vpm_ring_report_refused(vpm, m->region,
 					(pgoff << PAGE_SHIFT) +
-					(vmf->address - addr),
+					(vmf->real_address - addr),
 					vmf->flags & FAULT_FLAG_WRITE);
 	}
 	trace_vpm_fault(vpm, m->region, vmf->address,
