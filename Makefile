@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# vfio-pci-mmap: top-level targets.  The module itself is built by kbuild
+# from ./Kbuild; this file drives setup, builds, tests and the demo.
+#
+#   make setup    install what the project needs (Debian 12), choose KVER
+#   make build    the module against KVER's headers (W=1) + user programs
+#   make sparse   the same build under sparse (C=2); fails on any warning
+#   make check    every test tier in CHECK_TIERS; last line "N passed, N failed"
+#   make demo     setup, build, boot a VM, run the demo on the edu device
+#   make clean
+#
+# KVER is the Debian 6.12 kernel release chosen by 'make setup'
+# ($VPM_CACHE/kver), never the running kernel.
+
+VPM_CACHE ?= $(HOME)/.cache/vfio-pci-mmap
+export VPM_CACHE
+
+KVER ?= $(shell cat $(VPM_CACHE)/kver 2>/dev/null)
+KERNELDIR ?= /lib/modules/$(KVER)/build
+
+BUILD := $(CURDIR)/build
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
+# --- test tiers -------------------------------------------------------------------
+# 'make check' runs 'make check-<tier>' for each tier, in this order, and
+# adds up their results (tests/check.sh).  To add a tier: write a
+# check-<tier> target that exits nonzero on failure and, optionally, writes
+# "PASS name" / "FAIL name" lines to $(CHECK_OUT)/results; then append the
+# tier here (or: make check CHECK_TIERS="build vm-debug").
+#
+# Ready to be added: vm-debug and selftest-debug, the guest scripts and the
+# harness self-test on the debug kernel (tests/kernel/, built first if
+# needed; hot-unplug through ACPI there, see docs/testing.rst).
+CHECK_TIERS ?= build sparse dkms vm-debian selftest
+CHECK_OUT ?= $(BUILD)/check/manual
+
+# VM suites: every tests/guest/*.sh but the library.  Each boots its own VM.
+VM_SUITES ?= $(filter-out lib,$(basename $(notdir $(wildcard tests/guest/*.sh))))
+
+# --- user programs (run in the guest; built here, linked against the host) ------
+# build/<name> from tests/demo/<name>.c; the test programs of tests/user/ are
+# built by tests/user/Makefile into build/user/.
+USER_CFLAGS ?= -O2 -g -Wall -Wextra -Wformat=2 -Werror
+DEMO_PROGS := $(patsubst tests/demo/%.c,$(BUILD)/%,$(wildcard tests/demo/*.c))
+
+.PHONY: all setup build module modules user sparse check demo clean \
+	need-kver debug-kernel $(addprefix check-,build sparse dkms selftest)
+
+all: build
+
+setup:
+	@tests/setup.sh
+
+need-kver:
+	@test -n "$(KVER)" || { echo "no kernel chosen: run 'make setup' first" >&2; exit 1; }
+	@test -d "$(KERNELDIR)" || { echo "no headers at $(KERNELDIR): run 'make setup'" >&2; exit 1; }
+
+build: module user
+
+module: need-kver
+	$(MAKE) -C $(KERNELDIR) M=$(CURDIR) W=1 modules
+
+# For dkms and packagers: make KERNELDIR=/lib/modules/<release>/build modules
+modules:
+	$(MAKE) -C $(KERNELDIR) M=$(CURDIR) modules
+
+user: $(DEMO_PROGS)
+	@if [ -f tests/user/Makefile ]; then $(MAKE) -C tests/user BUILD=$(BUILD)/user; fi
+
+$(BUILD)/%: tests/demo/%.c
+	@mkdir -p $(BUILD)
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+sparse: need-kver
+	@mkdir -p $(BUILD)
+	$(MAKE) -C $(KERNELDIR) M=$(CURDIR) W=1 C=2 modules 2>&1 | tee $(BUILD)/sparse.log
+	@! grep -E '(warning|error):' $(BUILD)/sparse.log || \
+		{ echo "sparse or the compiler complained (above)" >&2; exit 1; }
+
+# After setup: tests/check.sh runs each tier in a fresh make, which reads
+# the KVER that setup may just have chosen.
+check: setup
+	@tests/check.sh $(CHECK_TIERS)
+
+check-build: need-kver
+	@mkdir -p $(CHECK_OUT)
+	@$(MAKE) --no-print-directory build 2>&1 | tee $(CHECK_OUT)/build.log
+	@! grep -E '(warning|error):' $(CHECK_OUT)/build.log || \
+		{ echo "the build is not warning-free (above)" >&2; exit 1; }
+
+check-sparse: sparse
+
+check-dkms: need-kver
+	@tests/dkms-check.sh $(KVER)
+
+check-vm-%: build
+	@tests/vm/suites.sh $* $(CHECK_OUT) $(VM_SUITES)
+
+check-selftest: need-kver
+	@tests/vm/selftest.sh $(CHECK_OUT)
+
+check-selftest-%: need-kver
+	@tests/vm/selftest.sh --kernel $* $(CHECK_OUT)
+
+# The debug kernel (lockdep, KASAN, kmemleak): built once, then cached.
+debug-kernel:
+	@tests/kernel/build-debug-kernel.sh
+
+# 6.12's pciehp trips lockdep on every hot-removal: let ACPI do it there.
+check-vm-debug check-selftest-debug: debug-kernel
+check-vm-debug check-selftest-debug: export VPM_HOTPLUG ?= acpi
+
+demo: setup
+	@$(MAKE) --no-print-directory build
+	@tests/vm/run.sh tests/guest/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+	@if [ -d "$(KERNELDIR)" ]; then $(MAKE) -C $(KERNELDIR) M=$(CURDIR) clean; fi
