@@ -30,14 +30,17 @@ SHELL := /bin/bash
 # "PASS name" / "FAIL name" lines to $(CHECK_OUT)/results; then append the
 # tier here (or: make check CHECK_TIERS="build vm-debug").
 #
-# Ready to be added: vm-debug and selftest-debug, the guest scripts and the
-# harness self-test on the debug kernel (tests/kernel/, built first if
-# needed; hot-unplug through ACPI there, see docs/testing.rst).
-CHECK_TIERS ?= build sparse dkms vm-debian selftest
+# The debug tiers (kunit, vm-debug) run on the debug kernel (tests/kernel/,
+# built first if needed, then cached; hot-unplug through ACPI there, see
+# docs/testing.rst).
+CHECK_TIERS ?= build sparse dkms tracing vm-debian selftest kunit vm-debug
 CHECK_OUT ?= $(BUILD)/check/manual
 
-# VM suites: every tests/guest/*.sh but the library.  Each boots its own VM.
-VM_SUITES ?= $(filter-out lib,$(basename $(notdir $(wildcard tests/guest/*.sh))))
+# VM suites: every tests/guest/*.sh but the library, the KUnit runner (tier
+# kunit), the stress run and the traced demo.  Each boots its own VM.
+VM_SUITES ?= $(filter-out lib kunit stress trace-demo,$(basename $(notdir $(wildcard tests/guest/*.sh))))
+# On the debug kernel: the behaviour suites and the stress run.
+VM_SUITES_debug ?= smoke mmap-suite ring-suite stress
 
 # --- user programs (run in the guest; built here, linked against the host) ------
 # build/<name> from tests/demo/<name>.c; the test programs of tests/user/ are
@@ -96,7 +99,22 @@ check-dkms: need-kver
 	@tests/dkms-check.sh $(KVER)
 
 check-vm-%: build
-	@tests/vm/suites.sh $* $(CHECK_OUT) $(VM_SUITES)
+	@tests/vm/suites.sh $* $(CHECK_OUT) $(or $(VM_SUITES_$*),$(VM_SUITES))
+
+# Host-side self-test of the tracing tools on recorded data.
+check-tracing:
+	@mkdir -p $(CHECK_OUT)
+	@$(MAKE) --no-print-directory -C tracing check | tee $(CHECK_OUT)/tracing.log; \
+	rc=$${PIPESTATUS[0]}; \
+	grep -E '^(PASS|FAIL) ' $(CHECK_OUT)/tracing.log | sed -E 's#^(PASS|FAIL) #\1 tracing/#' >$(CHECK_OUT)/results; \
+	exit $$rc
+
+# Bounded stress on the debug kernel (tests/guest/stress.sh).
+stress: build debug-kernel
+	@VPM_HOTPLUG=acpi tests/vm/suites.sh debug $(BUILD)/vm-stress stress; \
+	rc=$$?; p=$$(grep -c '^PASS' $(BUILD)/vm-stress/results); \
+	f=$$(grep -c '^FAIL' $(BUILD)/vm-stress/results); \
+	echo "$$p passed, $$f failed"; exit $$rc
 
 check-selftest: need-kver
 	@tests/vm/selftest.sh $(CHECK_OUT)
@@ -115,7 +133,14 @@ check-vm-debug check-selftest-debug: export VPM_HOTPLUG ?= acpi
 demo: setup
 	@$(MAKE) --no-print-directory build
 	@tests/vm/run.sh tests/guest/demo.sh
+	@echo "demo: pictures of the recorded trace (host side)"
+	@tracing/record-demo.sh --post --screenshot $(BUILD)/vm/demo/demo || \
+		echo "demo: the KernelShark screenshot failed; trace.dat, timeline.txt and devices.svg are there"
+	@echo "demo: output in $(BUILD)/vm/demo/demo:"; ls -l $(BUILD)/vm/demo/demo
 
 clean:
 	rm -rf $(BUILD)
 	@if [ -d "$(KERNELDIR)" ]; then $(MAKE) -C $(KERNELDIR) M=$(CURDIR) clean; fi
+
+include kunit/kunit.mk
+include bench/bench.mk

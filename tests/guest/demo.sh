@@ -10,9 +10,13 @@
 demo=$REPO/build/vpm-demo
 [ -x "$demo" ] || { vpm_result FAIL vpm-demo "$demo not built (make build)"; exit 1; }
 
-vpm_say "demo: binding edu ($EDU_BDF) to vfio-pci-mmap"
-vpm_run bind-edu vpm_bind "$EDU_BDF" vfio-pci-mmap || exit 1
-vpm_say "demo: running vpm-demo $EDU_BDF"
-vpm_run vpm-demo "$demo" "$EDU_BDF"
-vpm_say "demo: unbinding edu"
-vpm_run unbind-edu vpm_unbind "$EDU_BDF"
+vpm_say "demo: recording the whole demo with trace-cmd into $OUT/demo"
+"$REPO/tracing/record-demo.sh" "$OUT/demo" -- "$REPO/tests/demo/demo-steps.sh"
+rc=$?
+[ -s "$OUT/demo/timeline.txt" ] && cat "$OUT/demo/timeline.txt"
+if [ -s "$OUT/demo/trace.dat" ]; then
+	vpm_result PASS demo-trace-recorded
+else
+	vpm_result FAIL demo-trace-recorded "no $OUT/demo/trace.dat"
+fi
+exit "$rc"
