@@ -267,8 +267,9 @@ static int vpm_device_feature(struct vfio_device *core_vdev, u32 flags,
 	if (entry) {
 		vpm_core_zap_end(vpm, &span);
 		vpm_state_sync(vpm, VPM_REASON_LOW_POWER_ENTRY);
-	} else if (set && feature == VFIO_DEVICE_FEATURE_LOW_POWER_EXIT)
+	} else if (set && feature == VFIO_DEVICE_FEATURE_LOW_POWER_EXIT) {
 		vpm_state_sync(vpm, VPM_REASON_LOW_POWER_EXIT);
+	}
 	return ret;
 }
 
