@@ -150,8 +150,8 @@ static vm_fault_t vpm_bar_huge_fault(struct vm_fault *vmf, unsigned int order)
 		    ((addr - vma->vm_start) >> PAGE_SHIFT);
 	unsigned long pfn = (pci_resource_start(vdev->pdev, m->region) >>
 			     PAGE_SHIFT) + pgoff;
-	enum vpm_access access = VPM_ACCESS_SIGBUS;
 	enum vpm_state recorded, observed;
+	enum vpm_access access;
 	vm_fault_t ret;
 
 	if (order && (addr < vma->vm_start ||
@@ -196,7 +196,10 @@ static vm_fault_t vpm_bar_huge_fault(struct vm_fault *vmf, unsigned int order)
 			WRITE_ONCE(m->populated, true);
 	} else if (ret & VM_FAULT_SIGBUS) {
 		atomic_long_inc(&vpm->refused);
-		vpm_ring_report_refused(vpm, m->region,
+		/* The state that refused it: ours in a window, else the core's. */
+		vpm_ring_report_refused(vpm, recorded == VPM_STATE_RESETTING ||
+					     recorded == VPM_STATE_REVOKED ?
+					     recorded : observed, m->region,
 					(pgoff << PAGE_SHIFT) +
 					(vmf->real_address - addr),
 					vmf->flags & FAULT_FLAG_WRITE);

@@ -423,19 +423,21 @@ static u16 vpm_ring_refused_reason(enum vpm_state state)
 /**
  * vpm_ring_report_refused() - record a BAR access refused with SIGBUS
  * @vpm: the device
+ * @state: the state that refused the access, as the fault path decided it
  * @region: the BAR's region index
  * @offset: offset of the access within the region
  * @write: whether the access was a write
  *
  * Called by the BAR fault path, after it dropped memory_lock and
- * state_lock.  The reason is the device's state when the record is made.
+ * state_lock; the reason is the state the decision was made on, not a
+ * re-read that could already see the next transition.
  */
-void vpm_ring_report_refused(struct vpm_device *vpm, u32 region, u64 offset,
-			     bool write)
+void vpm_ring_report_refused(struct vpm_device *vpm, enum vpm_state state,
+			     u32 region, u64 offset, bool write)
 {
 	struct vfio_pci_mmap_fault_record r = {
 		.type = VFIO_PCI_MMAP_FAULT_TYPE_MMAP_REFUSED,
-		.reason = vpm_ring_refused_reason(READ_ONCE(vpm->state)),
+		.reason = vpm_ring_refused_reason(state),
 		.flags = VFIO_PCI_MMAP_FAULT_F_REGION_VALID,
 		.perm = write ? VFIO_PCI_MMAP_FAULT_PERM_WRITE :
 				VFIO_PCI_MMAP_FAULT_PERM_READ,

@@ -11,6 +11,7 @@
 
 struct pci_dev;
 struct vpm_device;
+enum vpm_state;
 struct vm_area_struct;
 struct vfio_pci_mmap_fault_record;
 
@@ -28,8 +29,8 @@ void vpm_ring_revoke(struct vpm_device *vpm);
 void vpm_ring_debugfs_add(struct vpm_device *vpm);
 
 /* Producers inside the driver. */
-void vpm_ring_report_refused(struct vpm_device *vpm, u32 region, u64 offset,
-			     bool write);
+void vpm_ring_report_refused(struct vpm_device *vpm, enum vpm_state state,
+			     u32 region, u64 offset, bool write);
 void vpm_ring_report_reset(struct vpm_device *vpm);
 
 /* For other kernel code (EXPORT_SYMBOL_GPL); any context. */
