@@ -132,7 +132,7 @@ check-vm-debug check-selftest-debug: export VPM_HOTPLUG ?= acpi
 
 demo: setup
 	@$(MAKE) --no-print-directory build
-	@tests/vm/run.sh tests/guest/demo.sh
+	@tests/vm/run.sh --smp 1 tests/guest/demo.sh
 	@echo "demo: pictures of the recorded trace (host side)"
 	@tracing/record-demo.sh --post --screenshot $(BUILD)/vm/demo/demo || \
 		echo "demo: the KernelShark screenshot failed; trace.dat, timeline.txt and devices.svg are there"

@@ -4,6 +4,9 @@
 # The demo: bind edu to vfio-pci-mmap, run build/vpm-demo on it (container,
 # group, type1 IOMMU, device fd, BAR0 mmap, identification register read
 # before and after VFIO_DEVICE_RESET), unbind.
+#
+# Tracing patches kernel text: one vCPU (see --smp in tests/vm/run.sh).
+# vpm-vm-options: --smp 1
 
 . "$REPO/tests/guest/lib.sh"
 

@@ -12,6 +12,9 @@
 #
 # The second line (on the host) adds devices.png, a KernelShark session and
 # a KernelShark screenshot.
+#
+# Tracing patches kernel text: one vCPU (see --smp in tests/vm/run.sh).
+# vpm-vm-options: --smp 1
 
 . "$REPO/tests/guest/lib.sh"
 

@@ -15,6 +15,9 @@
 # their reports and the checker's output are in $OUT/trace/ (on the host:
 # build/vm/trace-suite/trace/).  The lifecycle scenario hot-unplugs edu2:
 # it runs last.
+#
+# Tracing patches kernel text: one vCPU (see --smp in tests/vm/run.sh).
+# vpm-vm-options: --smp 1
 
 . "$REPO/tests/guest/lib.sh"
 

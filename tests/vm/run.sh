@@ -35,6 +35,11 @@
 #                     (pci_rescan_remove_lock vs. ctrl->reset_lock in
 #                     pciehp_unconfigure_device): use acpi on a lockdep
 #                     kernel to keep the report for this project's code.
+# --smp N             vCPUs (default 2, or $VPM_SMP).  Scripts that patch
+#                     kernel text at run time (ftrace, enabling tracepoints)
+#                     use 1: under TCG with 2 vCPUs a CPU can run a stale
+#                     translation of an int3 that text_poke_bp() already
+#                     removed, and the kernel dies with "Oops: int3".
 # --verbose           show the whole console, not only the guest script's part.
 
 set -euo pipefail
@@ -54,6 +59,7 @@ module=""
 no_module=0
 verbose=0
 hotplug=${VPM_HOTPLUG:-native}
+smp=${VPM_SMP:-2}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) flavour=${2:?}; shift 2 ;;
@@ -61,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift 2 ;;
 	--unplug-after) unplug_after=${2:?}; shift 2 ;;
 	--hotplug) hotplug=${2:?}; shift 2 ;;
+	--smp) smp=${2:?}; shift 2 ;;
 	--module) module=${2:?}; shift 2 ;;
 	--no-module) no_module=1; shift ;;
 	-v|--verbose) verbose=1; shift ;;
@@ -200,7 +207,7 @@ cmdline+=" 8250.nr_uarts=1 rdinit=/init"
 # 4-level page walks are cheaper to emulate.
 qemu=(
 	qemu-system-x86_64
-	-accel tcg -cpu max,la57=off -smp 2 -m 4G
+	-accel tcg -cpu max,la57=off -smp "$smp" -m 4G
 	-M q35,kernel-irqchip=split
 	-nodefaults -display none -no-reboot
 	-device intel-iommu,intremap=on,caching-mode=on
