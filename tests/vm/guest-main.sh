@@ -48,6 +48,9 @@ collect() {
 
 rel=$(uname -r)
 say "kernel $rel ($VPM_FLAVOUR), $(nproc) cpus, up $(cut -d' ' -f1 /proc/uptime) s"
+# Every SysRq function: on a timeout SysRq-w lists the blocked tasks, from
+# here or, if this script cannot run any more, typed by the host.
+echo 1 >/proc/sys/kernel/sysrq 2>/dev/null || say "cannot enable SysRq"
 
 # --- kernel modules of the booted kernel --------------------------------------
 if [ -n "$VPM_MODROOT" ]; then
@@ -112,6 +115,8 @@ rc=$?
 say "=== end: exit status $rc"
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	echo "FAIL timeout -- guest script ran out of its ${budget}s" >>/out/results
+	# What was still waiting, and on what.
+	echo w >/proc/sysrq-trigger 2>/dev/null
 fi
 echo "$rc" >/out/exit-status
 

@@ -40,6 +40,14 @@
 #                     use 1: under TCG with 2 vCPUs a CPU can run a stale
 #                     translation of an int3 that text_poke_bp() already
 #                     removed, and the kernel dies with "Oops: int3".
+# --tcg-threads single
+#                     (or $VPM_TCG_THREADS; default multi) run the vCPUs in
+#                     one host thread, round robin.  The guest still has
+#                     --smp CPUs.  Scripts that toggle a BAR's memory
+#                     decoding or reset a device hundreds of times a second
+#                     use it: QEMU 7.2's multi-threaded TCG can then drop
+#                     another vCPU's MMIO write (a virtio-9p notify), and the
+#                     guest waits forever for a 9p reply (docs/testing.rst).
 # --verbose           show the whole console, not only the guest script's part.
 
 set -euo pipefail
@@ -60,6 +68,7 @@ no_module=0
 verbose=0
 hotplug=${VPM_HOTPLUG:-native}
 smp=${VPM_SMP:-2}
+tcg_threads=${VPM_TCG_THREADS:-multi}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) flavour=${2:?}; shift 2 ;;
@@ -68,6 +77,7 @@ while [ $# -gt 0 ]; do
 	--unplug-after) unplug_after=${2:?}; shift 2 ;;
 	--hotplug) hotplug=${2:?}; shift 2 ;;
 	--smp) smp=${2:?}; shift 2 ;;
+	--tcg-threads) tcg_threads=${2:?}; shift 2 ;;
 	--module) module=${2:?}; shift 2 ;;
 	--no-module) no_module=1; shift ;;
 	-v|--verbose) verbose=1; shift ;;
@@ -83,6 +93,7 @@ shift
 [ -f "$script" ] || vpm_die "no guest script $script"
 case "$flavour" in debian|debug) ;; *) vpm_die "--kernel must be debian or debug" ;; esac
 case "$hotplug" in native|acpi) ;; *) vpm_die "--hotplug must be native or acpi" ;; esac
+case "$tcg_threads" in single|multi) ;; *) vpm_die "--tcg-threads must be single or multi" ;; esac
 [[ "$timeout" =~ ^[0-9]+$ ]] || vpm_die "--timeout takes seconds"
 [ -z "$unplug_after" ] || [[ "$unplug_after" =~ ^[0-9]+$ ]] || vpm_die "--unplug-after takes seconds"
 name=$(basename "$script" .sh)
@@ -207,7 +218,7 @@ cmdline+=" 8250.nr_uarts=1 rdinit=/init"
 # 4-level page walks are cheaper to emulate.
 qemu=(
 	qemu-system-x86_64
-	-accel tcg -cpu max,la57=off -smp "$smp" -m 4G
+	-accel "tcg,thread=$tcg_threads" -cpu max,la57=off -smp "$smp" -m 4G
 	-M q35,kernel-irqchip=split
 	-nodefaults -display none -no-reboot
 	-device intel-iommu,intremap=on,caching-mode=on
@@ -286,12 +297,22 @@ why=""
 timed_out=0
 killed=0
 unplugged=0
+# A guest that stops making progress without a splat (a task waiting
+# killably, which the hung-task detector ignores) says why through
+# SysRq-w, typed on its keyboard: the guest's init allows SysRq.
+dump_blocked_tasks() {
+	printf '{"execute":"qmp_capabilities"}\n{"execute":"human-monitor-command","arguments":{"command-line":"sendkey alt-sysrq-w"}}\n' |
+		socat -t 3 - "UNIX-CONNECT:$qmp" >>"$out/qmp.log" 2>&1 || true
+	sleep 5
+}
 while kill -0 "$qemu_pid" 2>/dev/null; do
 	sleep 0.5
 	now=$(date +%s)
 	if [ "$now" -ge "$deadline" ]; then
 		case "$why" in
-		"") timed_out=1; vpm_msg "timeout after ${timeout}s: killing QEMU" ;;
+		"") timed_out=1
+		    vpm_msg "timeout after ${timeout}s: blocked tasks to the console, then killing QEMU"
+		    dump_blocked_tasks ;;
 		fatal) vpm_msg "the guest did not finish ${FATAL_GRACE}s after a fatal kernel splat: killing QEMU" ;;
 		poweroff) vpm_msg "the guest did not power off ${POWEROFF_GRACE}s after its script ended: killing QEMU" ;;
 		esac

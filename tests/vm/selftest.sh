@@ -11,7 +11,11 @@
 #            (the script's own result passed, the splat failed).
 #   unplug   --unplug-after: the host must hot-unplug edu2 and the guest see
 #            it go away; the run must pass.
-#   timeout  a script that never ends: the run must fail with "timeout".
+#   timeout  a script that never ends: the run must fail with "timeout",
+#            and the guest must have listed its blocked tasks (SysRq-w).
+#   hang     a script that stops the guest's own time limit: the host's
+#            timeout must fail the run, after typing SysRq-w through QMP
+#            so that the console lists the guest's blocked tasks.
 #
 # None of them loads vfio-pci-mmap, so the module's state cannot make a
 # self-test pass or fail.  Results go to OUTDIR/results (default
@@ -88,6 +92,21 @@ if [ "$rc" != 0 ] && grep -q '^FAIL timeout' "$outdir/timeout/results"; then
 	pass timeout-fails-the-run
 else
 	fail timeout-fails-the-run "exit status $rc, results: $(tr '\n' ';' <"$outdir/timeout/results")"
+fi
+if grep -q 'sysrq: Show Blocked State' "$outdir/timeout/console.log"; then
+	pass timeout-lists-blocked-tasks
+else
+	fail timeout-lists-blocked-tasks "no SysRq-w output in $outdir/timeout/console.log"
+fi
+
+# --- a guest whose own time limit is stuck is killed by the host, after SysRq-w -----
+harness hang --timeout 45 "$self/hang.sh"
+if [ "$rc" = 0 ] || ! grep -q '^FAIL timeout -- the VM ran for more than' "$outdir/hang/results"; then
+	fail host-timeout-fails-the-run "exit status $rc, results: $(tr '\n' ';' <"$outdir/hang/results")"
+elif ! grep -q 'sysrq: Show Blocked State' "$outdir/hang/console.log"; then
+	fail host-timeout-fails-the-run "no SysRq-w output in $outdir/hang/console.log"
+else
+	pass host-timeout-fails-the-run
 fi
 
 passed=$(grep -c '^PASS ' "$results")
