@@ -2,7 +2,9 @@
 /*
  * The fault ring region: a device-specific VFIO region through which the
  * kernel hands fault records to the user.  docs/fault-ring.rst describes
- * the user's side; include/uapi/linux/vfio_pci_mmap.h is the ABI.
+ * the user's side; include/uapi/linux/vfio_pci_mmap.h is the ABI.  The
+ * index arithmetic is in ring_index.c, the records' validation, stamping
+ * and the debugfs inject line in ring_record.c.
  *
  * Memory.  The ring is ordinary kernel memory: zeroed order-0 pages,
  * allocated when the device is opened (vpm_ring_open(), from open_device
@@ -45,7 +47,6 @@
 #include <linux/eventfd.h>
 #include <linux/hashtable.h>
 #include <linux/kref.h>
-#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
@@ -55,44 +56,29 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 #include "../include/uapi/linux/vfio_pci_mmap.h"
 #include "vpm.h"
 #include "fault_ring.h"
+#include "ring_index.h"
+#include "ring_record.h"
 #include "vfio_pci_mmap_trace.h"
+#include <kunit/visibility.h>
 
-#define VPM_RING_RECORD_SIZE	sizeof(struct vfio_pci_mmap_fault_record)
-#define VPM_RING_HDR_PAGE	0
-#define VPM_RING_CONS_PAGE	1
-#define VPM_RING_ENTRIES_PAGE	2
 /* The first device-specific IRQ index: right after vfio-pci's own. */
 #define VPM_RING_IRQ_INDEX	VFIO_PCI_NUM_IRQS
 /* At most this many records are written per hold of ring->lock. */
 #define VPM_RING_CHUNK		64U
-#define VPM_RING_MIN_ENTRIES	(PAGE_SIZE / VPM_RING_RECORD_SIZE)
-#define VPM_RING_MAX_ENTRIES	65536U
-/* Records one debugfs inject line may ask for. */
-#define VPM_RING_INJECT_MAX	BIT(20)
 
 #define VPM_RING_REGION_FLAGS	(VFIO_REGION_INFO_FLAG_READ |		\
 				 VFIO_REGION_INFO_FLAG_WRITE |		\
 				 VFIO_REGION_INFO_FLAG_MMAP)
-#define VPM_RECORD_FLAGS	(VFIO_PCI_MMAP_FAULT_F_PASID_VALID |	\
-				 VFIO_PCI_MMAP_FAULT_F_ADDR_VALID |	\
-				 VFIO_PCI_MMAP_FAULT_F_REGION_VALID)
-#define VPM_RECORD_PERMS	(VFIO_PCI_MMAP_FAULT_PERM_READ |	\
-				 VFIO_PCI_MMAP_FAULT_PERM_WRITE |	\
-				 VFIO_PCI_MMAP_FAULT_PERM_EXEC |	\
-				 VFIO_PCI_MMAP_FAULT_PERM_PRIV)
 
-static_assert(VPM_RING_RECORD_SIZE == 64);
 static_assert(VFIO_PCI_MMAP_REGION_TYPE ==
 	      ((u32)VFIO_REGION_TYPE_PCI_VENDOR_TYPE | VFIO_PCI_MMAP_VENDOR_ID));
 static_assert(sizeof(struct vfio_pci_mmap_ring_header) <= PAGE_SIZE);
-static_assert(PAGE_SIZE % VPM_RING_RECORD_SIZE == 0);
 
 static unsigned int vpm_ring_entries = 256;
 module_param_named(ring_entries, vpm_ring_entries, uint, 0644);
@@ -215,8 +201,7 @@ static u64 vpm_ring_size(const struct vpm_ring *ring)
 static struct vfio_pci_mmap_fault_record *vpm_ring_slot(struct vpm_ring *ring,
 							u32 idx)
 {
-	size_t off = (size_t)(idx & (ring->nr_entries - 1)) *
-		     VPM_RING_RECORD_SIZE;
+	size_t off = vpm_ring_entry_offset(idx, ring->nr_entries);
 
 	return page_address(ring->pages[VPM_RING_ENTRIES_PAGE +
 					(off >> PAGE_SHIFT)]) +
@@ -231,7 +216,7 @@ static struct vfio_pci_mmap_fault_record *vpm_ring_slot(struct vpm_ring *ring,
  */
 static bool vpm_ring_check_cons(struct vpm_ring *ring, u32 prod, u32 cons)
 {
-	if (prod - cons > ring->nr_entries) {
+	if (!vpm_ring_cons_valid(prod, cons, ring->nr_entries)) {
 		ring->invalid++;
 		WRITE_ONCE(ring->hdr->invalid_cons, ring->invalid);
 		if (!(ring->hdr_flags & VFIO_PCI_MMAP_RING_F_CONS_INVALID)) {
@@ -260,6 +245,7 @@ static u32 vpm_ring_push_chunk(struct vpm_ring *ring,
 {
 	unsigned long flags;
 	u32 prod, cons, space = 0, put, i;
+	u64 seq;
 
 	spin_lock_irqsave(&ring->lock, flags);
 	if (!ring->live) {
@@ -272,7 +258,7 @@ static u32 vpm_ring_push_chunk(struct vpm_ring *ring,
 	/* The one read of the user's index; pairs with its store-release. */
 	cons = smp_load_acquire(&ring->cpage->cons);
 	if (vpm_ring_check_cons(ring, prod, cons)) {
-		space = ring->nr_entries - (prod - cons);
+		space = vpm_ring_space(prod, cons, ring->nr_entries);
 		if (cons != ring->last_cons) {
 			trace_vpm_ring_consume(ring->vpm, cons,
 					       cons - ring->last_cons, false);
@@ -282,10 +268,10 @@ static u32 vpm_ring_push_chunk(struct vpm_ring *ring,
 
 	put = min(n, space);
 	for (i = 0; i < put; i++) {
-		r->seq = ++ring->seq;
-		r->timestamp_ns = ktime_get_ns();
-		memcpy(vpm_ring_slot(ring, prod + i), r, sizeof(*r));
-		trace_vpm_ring_produce(ring->vpm, r->seq, r->type, r->reason,
+		seq = ++ring->seq;
+		vpm_ring_record_encode(vpm_ring_slot(ring, prod + i), r, seq,
+				       ktime_get_ns());
+		trace_vpm_ring_produce(ring->vpm, seq, r->type, r->reason,
 				       prod + i + 1, cons);
 		r->addr += addr_step;
 	}
@@ -309,7 +295,8 @@ static u32 vpm_ring_push_chunk(struct vpm_ring *ring,
 }
 
 /*
- * Produce @count records like @rec; the caller keeps @ring alive (RCU or a
+ * Produce @count records like @rec, each stamped by
+ * vpm_ring_record_encode(); the caller keeps @ring alive (RCU or a
  * reference).  The lock is dropped every VPM_RING_CHUNK records; with
  * @may_sleep the caller may also be rescheduled there.  Returns how many
  * were published; sets *@dead if the ring is closed.
@@ -321,9 +308,6 @@ static u32 vpm_ring_push(struct vpm_ring *ring,
 	struct vfio_pci_mmap_fault_record r = *rec;
 	u32 done = 0, published = 0, n;
 
-	r.version = VFIO_PCI_MMAP_FAULT_RECORD_VERSION;
-	r.size = VPM_RING_RECORD_SIZE;
-	r.reserved = 0;
 	*dead = false;
 	while (done < count && !*dead) {
 		n = min(count - done, VPM_RING_CHUNK);
@@ -390,35 +374,12 @@ static int vpm_ring_report(struct pci_dev *pdev,
 int vfio_pci_mmap_report_fault(struct pci_dev *pdev,
 			       const struct vfio_pci_mmap_fault_record *rec)
 {
-	struct vfio_pci_mmap_fault_record r;
-
-	if (!pdev || !rec || !rec->type ||
-	    rec->type > VFIO_PCI_MMAP_FAULT_TYPE_MAX ||
-	    (rec->flags & ~VPM_RECORD_FLAGS) || (rec->perm & ~VPM_RECORD_PERMS))
+	if (!pdev || !vpm_ring_record_valid(rec))
 		return -EINVAL;
-
-	r = *rec;
-	r.seq = 0;
-	r.timestamp_ns = 0;
-	return vpm_ring_report(pdev, &r);
+	/* Its seq and timestamp are the ring's: see vpm_ring_record_encode(). */
+	return vpm_ring_report(pdev, rec);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_mmap_report_fault);
-
-static u16 vpm_ring_refused_reason(enum vpm_state state)
-{
-	switch (state) {
-	case VPM_STATE_MEM_DISABLED:
-		return VFIO_PCI_MMAP_REFUSED_MEM_DISABLED;
-	case VPM_STATE_LOW_POWER:
-		return VFIO_PCI_MMAP_REFUSED_LOW_POWER;
-	case VPM_STATE_RESETTING:
-		return VFIO_PCI_MMAP_REFUSED_RESETTING;
-	case VPM_STATE_REVOKED:
-		return VFIO_PCI_MMAP_REFUSED_REVOKED;
-	default:
-		return VFIO_PCI_MMAP_REFUSED_UNKNOWN;
-	}
-}
 
 /**
  * vpm_ring_report_refused() - record a BAR access refused with SIGBUS
@@ -471,9 +432,8 @@ void vpm_ring_report_reset(struct vpm_device *vpm)
 static ssize_t vpm_ring_read_records(struct vpm_ring *ring, char __user *buf,
 				     size_t count)
 {
-	const u32 per_page = PAGE_SIZE / VPM_RING_RECORD_SIZE;
 	unsigned long flags;
-	u32 prod, cons, n, done = 0, run, idx;
+	u32 prod, cons, n, done = 0, run;
 	ssize_t ret;
 	bool valid;
 
@@ -498,8 +458,7 @@ static ssize_t vpm_ring_read_records(struct vpm_ring *ring, char __user *buf,
 	 */
 	n = min_t(size_t, prod - cons, count / VPM_RING_RECORD_SIZE);
 	while (done < n) {
-		idx = (cons + done) & (ring->nr_entries - 1);
-		run = min(n - done, per_page - idx % per_page);
+		run = vpm_ring_page_run(cons + done, n - done, ring->nr_entries);
 		if (copy_to_user(buf + (size_t)done * VPM_RING_RECORD_SIZE,
 				 vpm_ring_slot(ring, cons + done),
 				 (size_t)run * VPM_RING_RECORD_SIZE))
@@ -540,7 +499,7 @@ static ssize_t vpm_ring_write_cons(struct vpm_ring *ring,
 
 	mutex_lock(&ring->read_lock);
 	spin_lock_irqsave(&ring->lock, flags);
-	valid = ring->prod - v <= ring->nr_entries;
+	valid = vpm_ring_cons_valid(ring->prod, v, ring->nr_entries);
 	if (valid) /* release, as a mmap consumer stores it */
 		smp_store_release(&ring->cpage->cons, v);
 	spin_unlock_irqrestore(&ring->lock, flags);
@@ -688,19 +647,16 @@ static const struct vfio_pci_regops vpm_ring_regops = {
 int vpm_ring_open(struct vpm_device *vpm)
 {
 	struct vfio_pci_core_device *vdev = &vpm->core;
-	unsigned long entries;
 	unsigned int nr_pages, i;
+	u32 entries;
 	struct vpm_ring *ring;
 	int ret;
 
 	vpm->ring = NULL;
 	vpm->ring_index = -1;
 
-	entries = clamp_t(unsigned long, READ_ONCE(vpm_ring_entries),
-			  VPM_RING_MIN_ENTRIES, VPM_RING_MAX_ENTRIES);
-	entries = roundup_pow_of_two(entries);
-	nr_pages = VPM_RING_ENTRIES_PAGE +
-		   entries * VPM_RING_RECORD_SIZE / PAGE_SIZE;
+	entries = vpm_ring_entries_from_param(READ_ONCE(vpm_ring_entries));
+	nr_pages = vpm_ring_nr_pages(entries);
 
 	ring = kzalloc(struct_size(ring, pages, nr_pages), GFP_KERNEL);
 	if (!ring)
@@ -750,6 +706,7 @@ err_free:
 	vpm_ring_free(ring);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_ring_open);
 
 /**
  * vpm_ring_close() - stop producing before the device is closed
@@ -772,6 +729,30 @@ void vpm_ring_close(struct vpm_device *vpm)
 	vpm->ring = NULL;
 	vpm->ring_index = -1;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpm_ring_close);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * vpm_ring_page_kaddr() - kernel address of one page of the open ring
+ * @vpm: the device
+ * @page: VPM_RING_HDR_PAGE, VPM_RING_CONS_PAGE, or VPM_RING_ENTRIES_PAGE
+ *	plus the page of the entries wanted
+ *
+ * For unit tests, which look at the ring as its user would.
+ *
+ * Return: the page's address, or NULL when the device has no ring or the
+ * ring has no such page.
+ */
+void *vpm_ring_page_kaddr(struct vpm_device *vpm, unsigned int page)
+{
+	struct vpm_ring *ring = vpm->ring;
+
+	if (!ring || page >= ring->nr_pages)
+		return NULL;
+	return page_address(ring->pages[page]);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_ring_page_kaddr);
+#endif
 
 /**
  * vpm_ring_revoke() - make sure no ring mapping survives revocation
@@ -1069,54 +1050,6 @@ long vpm_ring_ioctl(struct vpm_device *vpm, unsigned int cmd,
 }
 
 /* ---- debugfs: inject and status ------------------------------------------------ */
-
-/*
- * One line: "count type reason addr [pasid [perm [region offset]]]",
- * numbers in C notation (0x... for hex).  Record i of the line gets
- * addr + i.  PASID_VALID is set when pasid is given, REGION_VALID when
- * region and offset are; INJECTED and ADDR_VALID always.
- */
-static int vpm_ring_parse_inject(char *line, u32 *count,
-				 struct vfio_pci_mmap_fault_record *r)
-{
-	u64 v[8];
-	char *tok;
-	int n = 0;
-
-	while ((tok = strsep(&line, " \t\n")) != NULL) {
-		if (!*tok)
-			continue;
-		if (n == ARRAY_SIZE(v) || kstrtou64(tok, 0, &v[n]))
-			return -EINVAL;
-		n++;
-	}
-	if (n < 4 || n == 7)
-		return -EINVAL;
-	if (!v[0] || v[0] > VPM_RING_INJECT_MAX || !v[1] ||
-	    v[1] > VFIO_PCI_MMAP_FAULT_TYPE_MAX || v[2] > U16_MAX ||
-	    (n > 4 && v[4] > U32_MAX) || (n > 5 && (v[5] & ~VPM_RECORD_PERMS)) ||
-	    (n > 6 && v[6] > U32_MAX))
-		return -EINVAL;
-
-	*count = v[0];
-	r->type = v[1];
-	r->reason = v[2];
-	r->addr = v[3];
-	r->flags = VFIO_PCI_MMAP_FAULT_F_INJECTED |
-		   VFIO_PCI_MMAP_FAULT_F_ADDR_VALID;
-	if (n > 4) {
-		r->pasid = v[4];
-		r->flags |= VFIO_PCI_MMAP_FAULT_F_PASID_VALID;
-	}
-	if (n > 5)
-		r->perm = v[5];
-	if (n > 6) {
-		r->region_index = v[6];
-		r->region_offset = v[7];
-		r->flags |= VFIO_PCI_MMAP_FAULT_F_REGION_VALID;
-	}
-	return 0;
-}
 
 static ssize_t vpm_ring_inject_write(struct file *file,
 				     const char __user *ubuf, size_t len,

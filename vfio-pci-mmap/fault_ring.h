@@ -37,4 +37,9 @@ void vpm_ring_report_reset(struct vpm_device *vpm);
 int vfio_pci_mmap_report_fault(struct pci_dev *pdev,
 			       const struct vfio_pci_mmap_fault_record *rec);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/* For unit tests: the kernel address of one page of the open ring. */
+void *vpm_ring_page_kaddr(struct vpm_device *vpm, unsigned int page);
+#endif
+
 #endif /* VFIO_PCI_MMAP_FAULT_RING_H */

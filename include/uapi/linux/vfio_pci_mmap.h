@@ -29,9 +29,10 @@
  * prod - cons == nr_entries.
  *
  * Producer (kernel), for each record: write the entry, then
- * store-release header.prod.  It reads cons once per operation with
- * load-acquire and checks it lies in the window [prod - nr_entries, prod]
- * (u32 arithmetic).  A cons outside that window is invalid: the operation
+ * store-release header.prod.  It reads cons once per operation (one
+ * reported record, or a batch of at most 64 when many are produced at
+ * once) with load-acquire and checks it lies in the window
+ * [prod - nr_entries, prod] (u32 arithmetic).  A cons outside that window is invalid: the operation
  * treats the ring as full, counts one invalid_cons and sets
  * VFIO_PCI_MMAP_RING_F_CONS_INVALID until a valid cons is seen again.
  * Records that do not fit are dropped and counted in header.lost; a record
