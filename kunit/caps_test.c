@@ -24,8 +24,9 @@ static struct vpm_caps *vpm_test_caps(struct kunit *test)
 	struct vpm_caps *caps = kunit_kzalloc(test, sizeof(*caps), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, caps);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-				vpm_caps_free_action, caps), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, vpm_caps_free_action, caps),
+			0);
 	return caps;
 }
 

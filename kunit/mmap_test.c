@@ -761,8 +761,9 @@ static void vpm_revoke_zaps_once_and_then_refuses_every_transition(struct kunit 
 	vpm_state_sync(ctx.vpm, VPM_REASON_IOCTL);
 	for (from = 0; from <= VPM_STATE_ANY; from++)
 		for (to = 0; to < VPM_STATE_NR; to++)
-			KUNIT_EXPECT_FALSE(test, vpm_state_transition(ctx.vpm,
-					from, to, VPM_REASON_IOCTL));
+			KUNIT_EXPECT_FALSE(test,
+					   vpm_state_transition(ctx.vpm, from, to,
+								VPM_REASON_IOCTL));
 	KUNIT_EXPECT_EQ(test, vpm_test_mmu_stop(ctx.mmu), 0U);
 	KUNIT_EXPECT_EQ(test, ctx.vpm->state, VPM_STATE_REVOKED);
 	KUNIT_EXPECT_EQ(test, ctx.ev->nr_zap, 1U);
@@ -1008,8 +1009,8 @@ static void vpm_faults_racing_with_reset_windows_never_map_inside_a_window(struc
 				     PTR_ERR(r->task));
 	}
 	get_task_struct(r->task);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-			vpm_racer_release, r), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, vpm_racer_release, r), 0);
 	wake_up_process(r->task);
 
 	for (round = 0; round < 200; round++) {

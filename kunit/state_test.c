@@ -90,23 +90,23 @@ static void vpm_access_decide_never_maps_what_either_side_refuses(struct kunit *
 			     mode++) {
 				a = vpm_access_decide(rec, obs, mode);
 				KUNIT_EXPECT_TRUE_MSG(test,
-					a == VPM_ACCESS_MAP ||
-					a == VPM_ACCESS_SIGBUS ||
-					a == VPM_ACCESS_ONES,
-					"rec %d obs %d mode %d: %d",
-					rec, obs, mode, a);
+						      a == VPM_ACCESS_MAP ||
+						      a == VPM_ACCESS_SIGBUS ||
+						      a == VPM_ACCESS_ONES,
+						      "rec %d obs %d mode %d: %d",
+						      rec, obs, mode, a);
 				if (a == VPM_ACCESS_MAP)
 					KUNIT_EXPECT_TRUE_MSG(test,
-						obs == E && rec != RS &&
-						rec != RV,
-						"rec %d obs %d mode %d maps",
-						rec, obs, mode);
+							      obs == E && rec != RS &&
+							      rec != RV,
+							      "rec %d obs %d mode %d maps",
+							      rec, obs, mode);
 				if (a == VPM_ACCESS_ONES)
 					KUNIT_EXPECT_TRUE_MSG(test,
-						rec == RV &&
-						mode == VPM_REVOKE_ONES,
-						"rec %d obs %d mode %d: ones",
-						rec, obs, mode);
+							      rec == RV &&
+							      mode == VPM_REVOKE_ONES,
+							      "rec %d obs %d mode %d: ones",
+							      rec, obs, mode);
 			}
 		}
 	}
@@ -245,24 +245,24 @@ static void vpm_state_transition_traces_each_change_with_its_reason(struct kunit
 	struct vpm_test_events *ev = vpm_test_events_attach(test, vpm);
 	unsigned int i;
 
-	KUNIT_EXPECT_TRUE(test, vpm_state_transition(vpm, E, RS,
-					VPM_REASON_RESET_PREPARE));
-	KUNIT_EXPECT_FALSE(test, vpm_state_transition(vpm, ANY, RS,
-					VPM_REASON_RESET_PREPARE));
-	KUNIT_EXPECT_TRUE(test, vpm_state_transition(vpm, RS, E,
-					VPM_REASON_RESET_DONE));
-	KUNIT_EXPECT_FALSE(test, vpm_state_transition(vpm, RS, E,
-					VPM_REASON_RESET_DONE));
-	KUNIT_EXPECT_TRUE(test, vpm_state_transition(vpm, ANY, LP,
-					VPM_REASON_LOW_POWER_ENTRY));
-	KUNIT_EXPECT_FALSE(test, vpm_state_transition(vpm, MD, E,
-					VPM_REASON_CONFIG_WRITE));
-	KUNIT_EXPECT_TRUE(test, vpm_state_transition(vpm, LP, E,
-					VPM_REASON_OBSERVED_AT_FAULT));
-	KUNIT_EXPECT_TRUE(test, vpm_state_transition(vpm, ANY, RV,
-					VPM_REASON_REQUEST));
-	KUNIT_EXPECT_FALSE(test, vpm_state_transition(vpm, ANY, E,
-					VPM_REASON_OPEN));
+	KUNIT_EXPECT_TRUE(test,
+			  vpm_state_transition(vpm, E, RS, VPM_REASON_RESET_PREPARE));
+	KUNIT_EXPECT_FALSE(test,
+			   vpm_state_transition(vpm, ANY, RS, VPM_REASON_RESET_PREPARE));
+	KUNIT_EXPECT_TRUE(test,
+			  vpm_state_transition(vpm, RS, E, VPM_REASON_RESET_DONE));
+	KUNIT_EXPECT_FALSE(test,
+			   vpm_state_transition(vpm, RS, E, VPM_REASON_RESET_DONE));
+	KUNIT_EXPECT_TRUE(test,
+			  vpm_state_transition(vpm, ANY, LP, VPM_REASON_LOW_POWER_ENTRY));
+	KUNIT_EXPECT_FALSE(test,
+			   vpm_state_transition(vpm, MD, E, VPM_REASON_CONFIG_WRITE));
+	KUNIT_EXPECT_TRUE(test,
+			  vpm_state_transition(vpm, LP, E, VPM_REASON_OBSERVED_AT_FAULT));
+	KUNIT_EXPECT_TRUE(test,
+			  vpm_state_transition(vpm, ANY, RV, VPM_REASON_REQUEST));
+	KUNIT_EXPECT_FALSE(test,
+			   vpm_state_transition(vpm, ANY, E, VPM_REASON_OPEN));
 
 	KUNIT_ASSERT_EQ(test, ev->nr_state, (unsigned int)ARRAY_SIZE(want));
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
@@ -287,9 +287,9 @@ static void vpm_revoked_device_refuses_every_transition(struct kunit *test)
 		for (to = 0; to < VPM_STATE_NR; to++)
 			for (why = 0; why < VPM_REASON_NR; why++)
 				KUNIT_EXPECT_FALSE_MSG(test,
-					vpm_state_transition(vpm, from, to,
-							     why),
-					"from %d to %d why %d", from, to, why);
+						       vpm_state_transition(vpm, from, to, why),
+						       "from %d to %d why %d",
+						       from, to, why);
 	KUNIT_EXPECT_EQ(test, vpm->state, RV);
 	KUNIT_EXPECT_EQ(test, ev->nr_state, 0U);
 }

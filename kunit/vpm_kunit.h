@@ -13,6 +13,7 @@
 #define VPM_KUNIT_H
 
 #include <kunit/test.h>
+#include <linux/bits.h>
 #include <linux/mm_types.h>
 #include <linux/mmu_notifier.h>
 #include <linux/spinlock.h>
@@ -24,7 +25,7 @@
  * vpm_test_pattern(i) in every 64-bit word.
  */
 #define VPM_TEST_BAR_ORDER	4
-#define VPM_TEST_BAR_PAGES	(1U << VPM_TEST_BAR_ORDER)
+#define VPM_TEST_BAR_PAGES	BIT(VPM_TEST_BAR_ORDER)
 #define VPM_TEST_BAR2_FIRST	(VPM_TEST_BAR_PAGES / 2)
 /*
  * A region that is not a BAR (the first device-specific index, where the

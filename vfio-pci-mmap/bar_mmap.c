@@ -195,11 +195,12 @@ static vm_fault_t vpm_bar_huge_fault(struct vm_fault *vmf, unsigned int order)
 		if (!READ_ONCE(m->populated))
 			WRITE_ONCE(m->populated, true);
 	} else if (ret & VM_FAULT_SIGBUS) {
-		atomic_long_inc(&vpm->refused);
 		/* The state that refused it: ours in a window, else the core's. */
-		vpm_ring_report_refused(vpm, recorded == VPM_STATE_RESETTING ||
-					     recorded == VPM_STATE_REVOKED ?
-					     recorded : observed, m->region,
+		if (recorded != VPM_STATE_RESETTING &&
+		    recorded != VPM_STATE_REVOKED)
+			recorded = observed;
+		atomic_long_inc(&vpm->refused);
+		vpm_ring_report_refused(vpm, recorded, m->region,
 					(pgoff << PAGE_SHIFT) +
 					(vmf->real_address - addr),
 					vmf->flags & FAULT_FLAG_WRITE);
