@@ -3,6 +3,7 @@
  * debugfs: /sys/kernel/debug/vfio-pci-mmap/<BDF>/
  *   mappings  one line per tracked vma
  *   state     the device's state
+ *   refused   BAR accesses refused with SIGBUS since the device was bound
  * Root only (0400).
  */
 #include <linux/debugfs.h>
@@ -28,6 +29,15 @@ static int vpm_state_show(struct seq_file *s, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vpm_state);
+
+static int vpm_refused_show(struct seq_file *s, void *unused)
+{
+	struct vpm_device *vpm = s->private;
+
+	seq_printf(s, "%ld\n", atomic_long_read(&vpm->refused));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vpm_refused);
 
 /**
  * vpm_debugfs_init() - create the module's debugfs directory
@@ -56,6 +66,8 @@ void vpm_debugfs_add(struct vpm_device *vpm)
 			    &vpm_mappings_fops);
 	debugfs_create_file("state", 0400, vpm->debugfs, vpm,
 			    &vpm_state_fops);
+	debugfs_create_file("refused", 0400, vpm->debugfs, vpm,
+			    &vpm_refused_fops);
 }
 
 /**

@@ -10,6 +10,10 @@
  * sides happened entirely inside a disabled window: a failure.  Any value
  * other than the device's is a failure too.
  *
+ * With vfio-pci-mmap, the driver's count of refused accesses (debugfs
+ * refused) must grow by exactly the number of SIGBUS the touchers took:
+ * every refused fault is one SIGBUS, and no SIGBUS comes from elsewhere.
+ *
  *   mmap_stress [--driver D] [--bdf BDF] [--seconds N]
  * Device: edu (EDU_BDF) BAR0 register 0.
  */
@@ -107,6 +111,7 @@ int main(int argc, char **argv)
 	const char *bdf;
 	int i, n, seconds = 10;
 	long wrong = 0, in_window = 0, other = 0, ok = 0, sigbus = 0;
+	long refused0 = -1, refused1 = -1;
 	uint32_t v = 0;
 
 	n = vt_parse_common_args(argc, argv, "EDU_BDF", &bdf);
@@ -122,6 +127,11 @@ int main(int argc, char **argv)
 	if (!CHECK(map != MAP_FAILED, "mmap BAR0 page 0"))
 		return vt_exit();
 
+	if (vt_dbg_ready(bdf)) {
+		refused0 = vt_read_refused(bdf);
+		CHECK(refused0 >= 0, "debugfs refused is readable (%s)",
+		      refused0 < 0 ? strerror((int)-refused0) : "yes");
+	}
 	memset(t, 0, sizeof(t));
 	memset(&g, 0, sizeof(g));
 	for (i = 0; i < NTOUCH; i++)
@@ -134,6 +144,8 @@ int main(int argc, char **argv)
 	pthread_join(g.tid, NULL);
 	for (i = 0; i < NTOUCH; i++)
 		pthread_join(t[i].tid, NULL);
+	if (refused0 >= 0)
+		refused1 = vt_read_refused(bdf);
 
 	for (i = 0; i < NTOUCH; i++) {
 		vt_note("toucher %d: %ld ok, %ld SIGBUS, %ld wrong (first 0x%x), %ld inside a disabled window, %ld other",
@@ -154,6 +166,10 @@ int main(int argc, char **argv)
 	CHECK_EQ(in_window, 0, "no access succeeded inside a disabled window");
 	CHECK_EQ(wrong, 0, "no access returned a wrong value");
 	CHECK_EQ(other, 0, "no access took another signal");
+	if (refused0 >= 0)
+		CHECK(refused1 - refused0 == sigbus,
+		      "the driver refused exactly the accesses that took SIGBUS (debugfs refused %ld -> %ld, %ld SIGBUS)",
+		      refused0, refused1, sigbus);
 
 	/* Quiet again: the mapping works. */
 	i = vt_probe_read32(map + EDU_REG_ID, &v);

@@ -853,6 +853,23 @@ int vt_read_state(const char *bdf, char *buf, size_t len)
 	return 0;
 }
 
+long vt_read_refused(const char *bdf)
+{
+	char path[PATH_MAX], buf[32], *end;
+	long v;
+	int r;
+
+	snprintf(path, sizeof(path), VT_DEBUGFS_ROOT "/%s/refused", bdf);
+	r = vt_read_file(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || v < 0)
+		return -EINVAL;
+	return v;
+}
+
 bool vt_debugfs_present(const char *bdf)
 {
 	char path[PATH_MAX];

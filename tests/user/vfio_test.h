@@ -256,6 +256,8 @@ bool vt_mapping_matches(const struct vt_mapping *m, uint32_t region,
 
 /* Contents of <debugfs>/<bdf>/state (one word), or -errno. */
 int vt_read_state(const char *bdf, char *buf, size_t len);
+/* <debugfs>/<bdf>/refused: BAR accesses refused with SIGBUS, or -errno. */
+long vt_read_refused(const char *bdf);
 bool vt_debugfs_present(const char *bdf);
 
 /*
