@@ -37,10 +37,11 @@ CHECK_TIERS ?= build sparse dkms tracing vm-debian selftest kunit vm-debug
 CHECK_OUT ?= $(BUILD)/check/manual
 
 # VM suites: every tests/guest/*.sh but the library, the KUnit runner (tier
-# kunit), the stress run and the traced demo.  Each boots its own VM.
-VM_SUITES ?= $(filter-out lib kunit stress trace-demo,$(basename $(notdir $(wildcard tests/guest/*.sh))))
-# On the debug kernel: the behaviour suites and the stress run.
-VM_SUITES_debug ?= smoke mmap-suite ring-suite stress
+# kunit), the stress and fault-injection runs (debug kernel only) and the
+# traced demo.  Each boots its own VM.
+VM_SUITES ?= $(filter-out lib kunit stress trace-demo fault-inject,$(basename $(notdir $(wildcard tests/guest/*.sh))))
+# On the debug kernel: the behaviour suites, the stress run and fault injection.
+VM_SUITES_debug ?= smoke mmap-suite ring-suite stress fault-inject
 
 # --- user programs (run in the guest; built here, linked against the host) ------
 # build/<name> from tests/demo/<name>.c; the test programs of tests/user/ are

@@ -71,6 +71,38 @@ vpm_run() {
 	return "$rc"
 }
 
+# vpm_run_for NAME LIMIT PROG [ARGS...]
+#
+# Like vpm_run for a program, with its own time limit of LIMIT seconds,
+# the elapsed time in the PASS line, and exit status 77 (the program's
+# "cannot run here") recorded as SKIP.  Always returns 0: the result line
+# is the verdict.
+vpm_run_for() {
+	local name=$1 limit=$2 rc t0 el
+	shift 2
+	vpm_say "RUN  $name: $*"
+	t0=$(date +%s)
+	timeout -k 5 "$limit" "$@" 2>&1 | awk -v p="$name| " '{ print p $0; fflush() }'
+	rc=${PIPESTATUS[0]}
+	el=$(($(date +%s) - t0))
+	case "$rc" in
+	0) vpm_result PASS "$name" "${el} s" ;;
+	77) vpm_result SKIP "$name" "see the console log" ;;
+	124) vpm_result FAIL "$name" "timed out after ${limit}s" ;;
+	137) if [ "$el" -ge "$limit" ]; then
+		vpm_result FAIL "$name" "timed out after ${limit}s"
+	     else
+		vpm_result FAIL "$name" "killed by signal 9 after ${el}s"
+	     fi ;;
+	*) if [ "$rc" -gt 128 ]; then
+		vpm_result FAIL "$name" "killed by signal $((rc - 128)) after ${el}s"
+	   else
+		vpm_result FAIL "$name" "exit status $rc"
+	   fi ;;
+	esac
+	return 0
+}
+
 # vpm_write FILE VALUE: write VALUE to FILE (sysfs); on failure print the
 # error text (e.g. "Device or resource busy") and return 1.
 vpm_write() {

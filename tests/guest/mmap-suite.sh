@@ -59,33 +59,11 @@ wanted() {
 	return 0
 }
 
-# mmap_run NAME TIMEOUT PROG [ARGS...]: like vpm_run, but exit status 77
-# (the program's "cannot run here") is recorded as SKIP, and the time
-# limit is per program.
+# mmap_run NAME TIMEOUT PROG [ARGS...]: vpm_run_for, named $prefix/NAME.
 mmap_run() {
-	local name=$prefix/$1 limit=$2 rc t0 el
-	shift 2
-	vpm_say "RUN  $name: $*"
-	t0=$(date +%s)
-	timeout -k 5 "$limit" "$@" 2>&1 | awk -v p="$name| " '{ print p $0; fflush() }'
-	rc=${PIPESTATUS[0]}
-	el=$(($(date +%s) - t0))
-	case "$rc" in
-	0) vpm_result PASS "$name" "${el} s" ;;
-	77) vpm_result SKIP "$name" "see the console log" ;;
-	124) vpm_result FAIL "$name" "timed out after ${limit}s" ;;
-	137) if [ "$el" -ge "$limit" ]; then
-		vpm_result FAIL "$name" "timed out after ${limit}s"
-	     else
-		vpm_result FAIL "$name" "killed by signal 9 after ${el}s"
-	     fi ;;
-	*) if [ "$rc" -gt 128 ]; then
-		vpm_result FAIL "$name" "killed by signal $((rc - 128)) after ${el}s"
-	   else
-		vpm_result FAIL "$name" "exit status $rc"
-	   fi ;;
-	esac
-	return 0
+	local name=$prefix/$1
+	shift
+	vpm_run_for "$name" "$@"
 }
 
 # test NAME TIMEOUT [ARGS...]: run tests/user/mmap_NAME if wanted.
