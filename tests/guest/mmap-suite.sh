@@ -20,11 +20,6 @@
 # revocation mode: REVOKE sets vfio-pci-mmap's revoke parameter first, and
 # UNPLUG_REQ=0 keeps the test from registering a request eventfd (with
 # revoke=auto: SIGBUS instead of all-ones reads).
-#
-# mmap_stress toggles edu's memory decoding thousands of times: the vCPUs
-# run in one host thread (run.sh --tcg-threads), or QEMU may drop a 9p
-# notify and hang the guest.
-# vpm-vm-options: --tcg-threads single
 
 . "$REPO/tests/guest/lib.sh"
 

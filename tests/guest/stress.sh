@@ -14,7 +14,7 @@
 # mapping may be left in debugfs; the harness adds the kmemleak scan and
 # fails the run on any splat.
 #
-# vpm-vm-options: --timeout 900 --tcg-threads single
+# vpm-vm-options: --timeout 900
 
 . "$REPO/tests/guest/lib.sh"
 

@@ -40,14 +40,16 @@
 #                     use 1: under TCG with 2 vCPUs a CPU can run a stale
 #                     translation of an int3 that text_poke_bp() already
 #                     removed, and the kernel dies with "Oops: int3".
-# --tcg-threads single
-#                     (or $VPM_TCG_THREADS; default multi) run the vCPUs in
-#                     one host thread, round robin.  The guest still has
-#                     --smp CPUs.  Scripts that toggle a BAR's memory
-#                     decoding or reset a device hundreds of times a second
-#                     use it: QEMU 7.2's multi-threaded TCG can then drop
-#                     another vCPU's MMIO write (a virtio-9p notify), and the
-#                     guest waits forever for a 9p reply (docs/testing.rst).
+# --tcg-threads single|multi
+#                     (or $VPM_TCG_THREADS; default single) how QEMU runs the
+#                     vCPUs: round robin in one host thread, or one thread
+#                     each.  The guest has --smp CPUs either way.  QEMU 7.2's
+#                     multi-threaded TCG can drop or misroute a vCPU's MMIO
+#                     (a virtio-9p notify, an APIC EOI) while another vCPU
+#                     changes the memory map, which every BAR enable toggle
+#                     and every device reset or open does: the guest then
+#                     hangs or stalls with no fault of its own
+#                     (docs/testing.rst, "Two hazards of TCG itself").
 # --verbose           show the whole console, not only the guest script's part.
 
 set -euo pipefail
@@ -68,7 +70,7 @@ no_module=0
 verbose=0
 hotplug=${VPM_HOTPLUG:-native}
 smp=${VPM_SMP:-2}
-tcg_threads=${VPM_TCG_THREADS:-multi}
+tcg_threads=${VPM_TCG_THREADS:-single}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) flavour=${2:?}; shift 2 ;;
