@@ -50,7 +50,8 @@ rel=$(uname -r)
 say "kernel $rel ($VPM_FLAVOUR), $(nproc) cpus, up $(cut -d' ' -f1 /proc/uptime) s"
 # Every SysRq function: on a timeout SysRq-w lists the blocked tasks, from
 # here or, if this script cannot run any more, typed by the host.
-echo 1 >/proc/sys/kernel/sysrq 2>/dev/null || say "cannot enable SysRq"
+echo 1 >/proc/sys/kernel/sysrq 2>/dev/null ||
+	say "no SysRq in this kernel: a timeout cannot list the blocked tasks"
 
 # --- kernel modules of the booted kernel --------------------------------------
 if [ -n "$VPM_MODROOT" ]; then
