@@ -603,18 +603,26 @@ static void vpm_test_on_track(void *data, struct vpm_device *vpm,
 	spin_unlock_irqrestore(&ev->lock, flags);
 }
 
-static void vpm_test_on_untrack(void *data, struct vpm_device *vpm,
-				struct vpm_mapping *m, enum vpm_track_why why,
-				unsigned int count)
+/* Count one event of @vpm in *@nr, under the recorder's lock. */
+static void vpm_test_count(struct vpm_test_events *ev, struct vpm_device *vpm,
+			   unsigned int *nr)
 {
-	struct vpm_test_events *ev = data;
 	unsigned long flags;
 
 	if (vpm != ev->vpm)
 		return;
 	spin_lock_irqsave(&ev->lock, flags);
-	ev->nr_untrack++;
+	(*nr)++;
 	spin_unlock_irqrestore(&ev->lock, flags);
+}
+
+static void vpm_test_on_untrack(void *data, struct vpm_device *vpm,
+				struct vpm_mapping *m, enum vpm_track_why why,
+				unsigned int count)
+{
+	struct vpm_test_events *ev = data;
+
+	vpm_test_count(ev, vpm, &ev->nr_untrack);
 }
 
 static void vpm_test_on_moved(void *data, struct vpm_device *vpm,
@@ -622,13 +630,8 @@ static void vpm_test_on_moved(void *data, struct vpm_device *vpm,
 			      unsigned int count)
 {
 	struct vpm_test_events *ev = data;
-	unsigned long flags;
 
-	if (vpm != ev->vpm)
-		return;
-	spin_lock_irqsave(&ev->lock, flags);
-	ev->nr_moved++;
-	spin_unlock_irqrestore(&ev->lock, flags);
+	vpm_test_count(ev, vpm, &ev->nr_moved);
 }
 
 static void vpm_test_on_zap(void *data, struct vpm_device *vpm,

@@ -112,18 +112,13 @@ fi_arm_kernel() {
 # sweeps that open and close the device run, sysfs holds edu enabled, so
 # vfio-pci-core's enable and disable only move the device's enable count
 # and none of the failures lands in ACPI.
-enable_hold() {
+#
+# enable_set BDF 1|0: unbind, set the device's sysfs enable, bind again.
+enable_set() {
 	local err
 	vpm_unbind "$1" || return 1
-	err=$(vpm_write "/sys/bus/pci/devices/$1/enable" 1) ||
-		{ echo "enable $1: $err"; return 1; }
-	vpm_bind "$1" "$DRV"
-}
-enable_release() {
-	local err
-	vpm_unbind "$1" || return 1
-	err=$(vpm_write "/sys/bus/pci/devices/$1/enable" 0) ||
-		{ echo "disable $1: $err"; return 1; }
+	err=$(vpm_write "/sys/bus/pci/devices/$1/enable" "$2") ||
+		{ echo "enable=$2 $1: $err"; return 1; }
 	vpm_bind "$1" "$DRV"
 }
 
@@ -165,13 +160,13 @@ vpm_run fault-inject/bind-ivshmem vpm_bind "$IVSHMEM_BDF" "$DRV" || exit 1
 
 mark=$(dmesg | wc -l)
 if wanted open || wanted mmap-first; then
-	if vpm_run fault-inject/hold-edu-enabled enable_hold "$EDU_BDF"; then
+	if vpm_run fault-inject/hold-edu-enabled enable_set "$EDU_BDF" 1; then
 		for t in open mmap-first; do
 			wanted "$t" && fi_run "$t" 150 "$FI_PROG" "${FI_ARGS[@]}" \
 				--bdf "$EDU_BDF" "$t"
 		done
 	fi
-	vpm_run fault-inject/release-edu enable_release "$EDU_BDF"
+	vpm_run fault-inject/release-edu enable_set "$EDU_BDF" 0
 fi
 for t in mmap fault fork split; do
 	wanted "$t" && fi_run "$t" 150 "$FI_PROG" "${FI_ARGS[@]}" --bdf "$EDU_BDF" "$t"
