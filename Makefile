@@ -41,7 +41,7 @@ CHECK_OUT ?= $(BUILD)/check/manual
 # traced demo.  Each boots its own VM.
 VM_SUITES ?= $(filter-out lib kunit stress trace-demo fault-inject,$(basename $(notdir $(wildcard tests/guest/*.sh))))
 # On the debug kernel: the behaviour suites, the stress run and fault injection.
-VM_SUITES_debug ?= smoke mmap-suite ring-suite stress fault-inject
+VM_SUITES_debug ?= smoke mmap-suite ring-suite gate-suite stress fault-inject
 
 # --- user programs (run in the guest; built here, linked against the host) ------
 # build/<name> from tests/demo/<name>.c; the test programs of tests/user/ are

@@ -94,6 +94,8 @@ bind "$NVME_BDF" nvme
 
 t lazy_fault 60
 t huge 600
+t huge_race 300
+t block_fill 120
 t reset 60
 t mem_disable 60
 t low_power 90
@@ -104,6 +106,7 @@ t tracking 60
 t recursive_rw 60
 t bad_input 60
 t stress 120 --seconds "${SECONDS_STRESS:-10}"
+t revoke_ones 120
 
 if wanted unplug; then
 	unplug_args=()

@@ -187,6 +187,7 @@ t eventfd 60
 t overflow 60
 t refused 60
 t reset 60
+t low_power 60
 t hostile 600 1000000
 # Each cycle opens (and resets) and closes the device: slow on the debug kernel.
 if [ "${KERNEL_FLAVOUR:-debian}" = debug ]; then

@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The access gate of read()/write(): tests that place accesses against the
+# driver's reset windows with its trace events (tests/user/mmap_rw_gate).
+#
+#   tests/vm/run.sh tests/guest/gate-suite.sh
+#
+# Enabling a tracepoint patches kernel text: one vCPU (see --smp in
+# tests/vm/run.sh).
+# vpm-vm-options: --smp 1
+
+. "$REPO/tests/guest/lib.sh"
+
+BIN=$REPO/build/user
+if ! make -s -C "$REPO/tests/user" BUILD="$BIN" >/tmp/gate-build.log 2>&1; then
+	cat /tmp/gate-build.log
+	vpm_result FAIL gate/build "make -C tests/user failed"
+	exit 1
+fi
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+
+vpm_run gate/bind-edu vpm_bind "$EDU_BDF" vfio-pci-mmap || exit 1
+vpm_run_for gate/rw_gate 300 "$BIN/mmap_rw_gate" --bdf "$EDU_BDF"
+vpm_unbind "$EDU_BDF"
+exit 0
