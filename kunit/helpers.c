@@ -50,8 +50,8 @@ static void vpm_test_dev_free(struct kref *ref)
 			list_del(&m->link);
 			kfree(m);
 		}
-		if (vpm->ones_page)
-			__free_page(vpm->ones_page);
+		if (vpm->ones.page)
+			vpm_ones_release(vpm);
 	}
 	if (td->bar)
 		__free_pages(td->bar, VPM_TEST_BAR_ORDER);
@@ -98,7 +98,7 @@ static vm_fault_t vpm_test_extra_fault(struct vm_fault *vmf)
 	down_read(&vpm->core.memory_lock);
 	down_read(&vpm->state_lock);
 	access = vpm_access_decide(READ_ONCE(vpm->state),
-				   vpm_state_of_core(&vpm->core),
+				   vpm_state_of_core(vpm),
 				   READ_ONCE(vpm->revoke_mode));
 	switch (access) {
 	case VPM_ACCESS_MAP:
@@ -107,7 +107,7 @@ static vm_fault_t vpm_test_extra_fault(struct vm_fault *vmf)
 		break;
 	case VPM_ACCESS_ONES:
 		ret = vmf_insert_pfn(vma, vmf->address,
-				     page_to_pfn(vpm->ones_page));
+				     page_to_pfn(vpm->ones.page));
 		break;
 	default:
 		ret = VM_FAULT_SIGBUS;
@@ -224,9 +224,7 @@ struct vpm_test_dev *vpm_test_dev_new(struct kunit *test)
 	init_rwsem(&vpm->core.memory_lock);
 	vpm->ring_index = -1;
 
-	vpm->ones_page = alloc_page(GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, vpm->ones_page);
-	memset(page_address(vpm->ones_page), 0xff, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, vpm_ones_init(vpm), 0);
 
 	td->bar = alloc_pages(GFP_KERNEL, VPM_TEST_BAR_ORDER);
 	KUNIT_ASSERT_NOT_NULL(test, td->bar);
@@ -289,6 +287,29 @@ unsigned long vpm_test_bar_pfn(struct vpm_test_dev *td, unsigned int page)
 }
 
 /**
+ * vpm_test_transition() - vpm_state_transition() as its callers use it
+ * @vpm: the device
+ * @from: the state to leave, or VPM_STATE_ANY
+ * @to: the new state
+ * @why: the reason
+ *
+ * Under state_lock held for write, as every transition outside the fault
+ * path is.
+ *
+ * Return: what vpm_state_transition() returned.
+ */
+bool vpm_test_transition(struct vpm_device *vpm, enum vpm_state from,
+			 enum vpm_state to, enum vpm_reason why)
+{
+	bool changed;
+
+	down_write(&vpm->state_lock);
+	changed = vpm_state_transition(vpm, from, to, why);
+	up_write(&vpm->state_lock);
+	return changed;
+}
+
+/**
  * vpm_test_set_core_view() - make vfio-pci-core's fields describe a state
  * @td: the test device
  * @view: VPM_STATE_ENABLED, VPM_STATE_MEM_DISABLED or VPM_STATE_LOW_POWER
@@ -306,6 +327,7 @@ void vpm_test_set_core_view(struct vpm_test_dev *td, enum vpm_state view)
 		   view == VPM_STATE_LOW_POWER ? PCI_D3hot : PCI_D0);
 	WRITE_ONCE(td->vpm->core.pm_runtime_engaged, false);
 	WRITE_ONCE(td->vpm->core.vconfig, td->vconfig);
+	vpm_state_attach_core(td->vpm);
 }
 
 /* ---- address spaces and mappings ------------------------------------------ */

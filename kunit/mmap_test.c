@@ -385,14 +385,14 @@ static void vpm_touch_setup(struct kunit *test, struct vpm_map_ctx *ctx,
 		break;
 	case VPM_TOUCH_STALE_MEM_DISABLED:
 		vpm_test_set_core_view(ctx->td, VPM_STATE_ENABLED);
-		vpm_state_transition(vpm, VPM_STATE_ANY,
-				     VPM_STATE_MEM_DISABLED,
-				     VPM_REASON_CONFIG_WRITE);
+		vpm_test_transition(vpm, VPM_STATE_ANY,
+				    VPM_STATE_MEM_DISABLED,
+				    VPM_REASON_CONFIG_WRITE);
 		break;
 	case VPM_TOUCH_STALE_LOW_POWER:
 		vpm_test_set_core_view(ctx->td, VPM_STATE_ENABLED);
-		vpm_state_transition(vpm, VPM_STATE_ANY, VPM_STATE_LOW_POWER,
-				     VPM_REASON_LOW_POWER_ENTRY);
+		vpm_test_transition(vpm, VPM_STATE_ANY, VPM_STATE_LOW_POWER,
+				    VPM_REASON_LOW_POWER_ENTRY);
 		break;
 	case VPM_TOUCH_REVOKED_SIGBUS:
 		vpm_test_set_revoke_param(test, VPM_REVOKE_SIGBUS);
@@ -444,8 +444,10 @@ static void vpm_touch_follows_the_access_decision_in_each_state(struct kunit *te
 	case VPM_ACCESS_ONES:
 		KUNIT_EXPECT_EQ(test, ret, 0);
 		KUNIT_EXPECT_EQ(test, val, ~0ULL);
-		KUNIT_EXPECT_EQ(test, vpm_test_pfn_at(addr),
-				page_to_pfn(ctx.vpm->ones_page));
+		/* A writable vma never maps the shared page (ones.c). */
+		KUNIT_EXPECT_NE(test, vpm_test_pfn_at(addr),
+				page_to_pfn(ctx.vpm->ones.page));
+		KUNIT_EXPECT_EQ(test, ctx.vpm->ones.nr_private, 1U);
 		break;
 	}
 
@@ -762,8 +764,8 @@ static void vpm_revoke_zaps_once_and_then_refuses_every_transition(struct kunit 
 	for (from = 0; from <= VPM_STATE_ANY; from++)
 		for (to = 0; to < VPM_STATE_NR; to++)
 			KUNIT_EXPECT_FALSE(test,
-					   vpm_state_transition(ctx.vpm, from, to,
-								VPM_REASON_IOCTL));
+					   vpm_test_transition(ctx.vpm, from, to,
+							       VPM_REASON_IOCTL));
 	KUNIT_EXPECT_EQ(test, vpm_test_mmu_stop(ctx.mmu), 0U);
 	KUNIT_EXPECT_EQ(test, ctx.vpm->state, VPM_STATE_REVOKED);
 	KUNIT_EXPECT_EQ(test, ctx.ev->nr_zap, 1U);
@@ -789,14 +791,25 @@ static void vpm_revoke_in_ones_mode_never_lets_an_access_reach_the_bar(struct ku
 	KUNIT_EXPECT_EQ(test, ctx.vpm->revoke_mode, VPM_REVOKE_ONES);
 	KUNIT_ASSERT_EQ(test, vpm_read(addr + PAGE_SIZE, &val), 0);
 	KUNIT_EXPECT_EQ(test, val, ~0ULL);
-	/* Writes land in the discard page, not in the device. */
+	/*
+	 * A write lands in a private page of its own address, not in the
+	 * device and not in the shared page every other address reads.
+	 */
 	KUNIT_ASSERT_EQ(test, put_user(0x42ULL, (u64 __user *)addr), 0);
 	bar = page_address(ctx.td->bar);
 	KUNIT_EXPECT_EQ(test, bar[0], vpm_test_pattern(0));
-	KUNIT_EXPECT_EQ(test, vpm_test_pfn_at(addr),
-			page_to_pfn(ctx.vpm->ones_page));
-	KUNIT_EXPECT_EQ(test, vpm_test_pfn_at(addr + PAGE_SIZE),
-			page_to_pfn(ctx.vpm->ones_page));
+	KUNIT_EXPECT_NE(test, vpm_test_pfn_at(addr),
+			page_to_pfn(ctx.vpm->ones.page));
+	KUNIT_EXPECT_NE(test, vpm_test_pfn_at(addr),
+			vpm_test_pfn_at(addr + PAGE_SIZE));
+	KUNIT_ASSERT_EQ(test, vpm_read(addr + PAGE_SIZE, &val), 0);
+	KUNIT_EXPECT_EQ(test, val, ~0ULL);
+	KUNIT_ASSERT_EQ(test, vpm_read(addr + 8, &val), 0);
+	KUNIT_EXPECT_EQ(test, val, ~0ULL);
+	KUNIT_EXPECT_EQ(test, ctx.vpm->ones.nr_private, 2U);
+	/* The shared page itself was never written. */
+	KUNIT_EXPECT_EQ(test, memchr_inv(page_address(ctx.vpm->ones.page), 0xff,
+					 PAGE_SIZE), NULL);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx.vpm->refused), 0L);
 	vpm_unmap(test, addr, 2);
 }

@@ -1015,9 +1015,9 @@ static void vpm_ring_report_fault_refuses_bad_records_and_closed_rings(struct ku
 	KUNIT_EXPECT_EQ(test, vpm_ring_test_entry(test, &fx, 0)->seq, 1ULL);
 
 	/* Revoked: the device is going away, nothing more is produced. */
-	KUNIT_ASSERT_TRUE(test, vpm_state_transition(vpm, VPM_STATE_ANY,
-						     VPM_STATE_REVOKED,
-						     VPM_REASON_REQUEST));
+	KUNIT_ASSERT_TRUE(test, vpm_test_transition(vpm, VPM_STATE_ANY,
+						    VPM_STATE_REVOKED,
+						    VPM_REASON_REQUEST));
 	KUNIT_EXPECT_EQ(test, vfio_pci_mmap_report_fault(fx.td->pdev, &r),
 			-ENODEV);
 	c = vpm_ring_test_counts(&fx);

@@ -149,15 +149,19 @@ static void vpm_state_of_core_reads_the_core_fields(struct kunit *test)
 {
 	const struct vpm_core_case *c = test->param_value;
 	struct vfio_pci_core_device *vdev;
+	struct vpm_device *vpm;
 	struct pci_dev *pdev;
+	enum vpm_state got;
 	u8 *vconfig;
 
-	vdev = kunit_kzalloc(test, sizeof(*vdev), GFP_KERNEL);
+	vpm = kunit_kzalloc(test, sizeof(*vpm), GFP_KERNEL);
 	pdev = kunit_kzalloc(test, sizeof(*pdev), GFP_KERNEL);
 	vconfig = kunit_kzalloc(test, PCI_CFG_SPACE_SIZE, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, vdev);
+	KUNIT_ASSERT_NOT_NULL(test, vpm);
 	KUNIT_ASSERT_NOT_NULL(test, pdev);
 	KUNIT_ASSERT_NOT_NULL(test, vconfig);
+	vpm_state_init(vpm);
+	vdev = &vpm->core;
 
 	*(__le16 *)&vconfig[PCI_COMMAND] =
 		cpu_to_le16(c->memory ? PCI_COMMAND_MEMORY : 0);
@@ -166,8 +170,13 @@ static void vpm_state_of_core_reads_the_core_fields(struct kunit *test)
 	vdev->pdev = pdev;
 	vdev->pm_runtime_engaged = c->runtime_pm;
 	vdev->vconfig = c->open ? vconfig : NULL;
+	if (c->open)
+		vpm_state_attach_core(vpm);
 
-	KUNIT_EXPECT_EQ(test, vpm_state_of_core(vdev), c->want);
+	down_read(&vpm->state_lock);
+	got = vpm_state_of_core(vpm);
+	up_read(&vpm->state_lock);
+	KUNIT_EXPECT_EQ(test, got, c->want);
 }
 
 /* ---- vpm_state_transition() --------------------------------------------------- */
@@ -219,8 +228,8 @@ static void vpm_state_transition_follows_the_rules(struct kunit *test)
 	struct vpm_test_events *ev = vpm_test_events_attach(test, vpm);
 
 	vpm->state = c->initial;
-	KUNIT_EXPECT_EQ(test, vpm_state_transition(vpm, c->from, c->to,
-						   VPM_REASON_IOCTL),
+	KUNIT_EXPECT_EQ(test, vpm_test_transition(vpm, c->from, c->to,
+						  VPM_REASON_IOCTL),
 			c->changed);
 	KUNIT_EXPECT_EQ(test, vpm->state, c->changed ? c->to : c->initial);
 	/* Every change is traced once; a refused one is not traced. */
@@ -246,23 +255,23 @@ static void vpm_state_transition_traces_each_change_with_its_reason(struct kunit
 	unsigned int i;
 
 	KUNIT_EXPECT_TRUE(test,
-			  vpm_state_transition(vpm, E, RS, VPM_REASON_RESET_PREPARE));
+			  vpm_test_transition(vpm, E, RS, VPM_REASON_RESET_PREPARE));
 	KUNIT_EXPECT_FALSE(test,
-			   vpm_state_transition(vpm, ANY, RS, VPM_REASON_RESET_PREPARE));
+			   vpm_test_transition(vpm, ANY, RS, VPM_REASON_RESET_PREPARE));
 	KUNIT_EXPECT_TRUE(test,
-			  vpm_state_transition(vpm, RS, E, VPM_REASON_RESET_DONE));
+			  vpm_test_transition(vpm, RS, E, VPM_REASON_RESET_DONE));
 	KUNIT_EXPECT_FALSE(test,
-			   vpm_state_transition(vpm, RS, E, VPM_REASON_RESET_DONE));
+			   vpm_test_transition(vpm, RS, E, VPM_REASON_RESET_DONE));
 	KUNIT_EXPECT_TRUE(test,
-			  vpm_state_transition(vpm, ANY, LP, VPM_REASON_LOW_POWER_ENTRY));
+			  vpm_test_transition(vpm, ANY, LP, VPM_REASON_LOW_POWER_ENTRY));
 	KUNIT_EXPECT_FALSE(test,
-			   vpm_state_transition(vpm, MD, E, VPM_REASON_CONFIG_WRITE));
+			   vpm_test_transition(vpm, MD, E, VPM_REASON_CONFIG_WRITE));
 	KUNIT_EXPECT_TRUE(test,
-			  vpm_state_transition(vpm, LP, E, VPM_REASON_OBSERVED_AT_FAULT));
+			  vpm_test_transition(vpm, LP, E, VPM_REASON_OBSERVED_AT_FAULT));
 	KUNIT_EXPECT_TRUE(test,
-			  vpm_state_transition(vpm, ANY, RV, VPM_REASON_REQUEST));
+			  vpm_test_transition(vpm, ANY, RV, VPM_REASON_REQUEST));
 	KUNIT_EXPECT_FALSE(test,
-			   vpm_state_transition(vpm, ANY, E, VPM_REASON_OPEN));
+			   vpm_test_transition(vpm, ANY, E, VPM_REASON_OPEN));
 
 	KUNIT_ASSERT_EQ(test, ev->nr_state, (unsigned int)ARRAY_SIZE(want));
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
@@ -287,7 +296,7 @@ static void vpm_revoked_device_refuses_every_transition(struct kunit *test)
 		for (to = 0; to < VPM_STATE_NR; to++)
 			for (why = 0; why < VPM_REASON_NR; why++)
 				KUNIT_EXPECT_FALSE_MSG(test,
-						       vpm_state_transition(vpm, from, to, why),
+						       vpm_test_transition(vpm, from, to, why),
 						       "from %d to %d why %d",
 						       from, to, why);
 	KUNIT_EXPECT_EQ(test, vpm->state, RV);
@@ -416,6 +425,78 @@ static void vpm_state_sync_adopts_the_core_view_outside_a_reset(struct kunit *te
 	KUNIT_EXPECT_EQ(test, vpm->state, RV);
 }
 
+/*
+ * A reset through sysfs can end while the last close of the device fd
+ * frees vfio-pci-core's config state (vfio_pci_core_disable(), under the
+ * dev_set lock only).  The close detaches the core first; reset_done must
+ * then not read the freed state (KASAN fails this test if it does).
+ */
+static void vpm_reset_done_after_close_reads_no_freed_core_state(struct kunit *test)
+{
+	struct vpm_test_dev *td = vpm_test_dev_new(test);
+	struct vpm_device *vpm = td->vpm;
+	u8 *vconfig;
+
+	vconfig = kzalloc(PCI_CFG_SPACE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vconfig);
+	vpm_test_set_core_view(td, MD);
+	memcpy(vconfig, td->vconfig, PCI_CFG_SPACE_SIZE);
+	vpm->core.vconfig = vconfig;
+
+	vpm_reset_prepare(vpm, VPM_REASON_RESET_PREPARE);
+	vpm_state_detach_core(vpm);		/* the close begins */
+	kfree(vconfig);				/* vfio_pci_core_disable() */
+	vpm_reset_done(vpm, VPM_REASON_RESET_DONE);
+	vpm->core.vconfig = NULL;
+
+	KUNIT_EXPECT_EQ(test, vpm->state, E);
+}
+
+struct vpm_gate_case {
+	const char *desc;
+	enum vpm_state state;	/* recorded */
+	enum vpm_state view;	/* the core's */
+	bool mem;
+	int want;
+};
+
+static const struct vpm_gate_case vpm_gate_cases[] = {
+	{ "enabled memory BAR is admitted", E, E, true, 0 },
+	{ "memory decoding off refuses a memory BAR with EIO", MD, MD, true, -EIO },
+	{ "a change the driver has not seen yet refuses", E, MD, true, -EIO },
+	{ "memory decoding off admits an I/O BAR", MD, MD, false, 0 },
+	{ "low power refuses a memory BAR with EIO", LP, LP, true, -EIO },
+	{ "a reset window refuses with EAGAIN", RS, E, true, -EAGAIN },
+	{ "a reset window refuses an I/O BAR too", RS, E, false, -EAGAIN },
+	{ "revoked refuses with ENODEV", RV, E, true, -ENODEV },
+	{ "revoked refuses an I/O BAR too", RV, E, false, -ENODEV },
+};
+
+KUNIT_ARRAY_PARAM_DESC(vpm_gate, vpm_gate_cases, desc);
+
+static void vpm_gate_refuses_where_a_fault_is_refused(struct kunit *test)
+{
+	const struct vpm_gate_case *c = test->param_value;
+	struct vpm_test_dev *td = vpm_test_dev_new(test);
+	struct vpm_device *vpm = td->vpm;
+	int ret;
+
+	vpm_test_set_core_view(td, c->view);
+	vpm->state = c->state;
+	ret = vpm_gate_enter(vpm, c->mem);
+	KUNIT_EXPECT_EQ(test, ret, c->want);
+	if (!ret) {
+		/* Admitted: a transition waits until the access is done. */
+		KUNIT_EXPECT_FALSE(test, down_write_trylock(&vpm->state_lock));
+		vpm_gate_exit(vpm);
+	}
+	/* Either way no lock is left held. */
+	KUNIT_EXPECT_TRUE(test, down_write_trylock(&vpm->core.memory_lock));
+	up_write(&vpm->core.memory_lock);
+	KUNIT_EXPECT_TRUE(test, down_write_trylock(&vpm->state_lock));
+	up_write(&vpm->state_lock);
+}
+
 static void vpm_revoke_is_terminal_and_acts_only_once(struct kunit *test)
 {
 	struct vpm_test_dev *td = vpm_test_dev_new(test);
@@ -501,6 +582,9 @@ static struct kunit_case vpm_state_cases[] = {
 			 vpm_view_gen_params),
 	KUNIT_CASE_PARAM(vpm_state_sync_adopts_the_core_view_outside_a_reset,
 			 vpm_view_gen_params),
+	KUNIT_CASE(vpm_reset_done_after_close_reads_no_freed_core_state),
+	KUNIT_CASE_PARAM(vpm_gate_refuses_where_a_fault_is_refused,
+			 vpm_gate_gen_params),
 	KUNIT_CASE(vpm_revoke_is_terminal_and_acts_only_once),
 	KUNIT_CASE_PARAM(vpm_revoke_chooses_its_mode_from_the_parameter,
 			 vpm_revoke_mode_gen_params),

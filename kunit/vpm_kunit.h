@@ -65,6 +65,8 @@ struct vpm_test_dev {
 struct vpm_test_dev *vpm_test_dev_new(struct kunit *test);
 unsigned long vpm_test_bar_pfn(struct vpm_test_dev *td, unsigned int page);
 void vpm_test_set_core_view(struct vpm_test_dev *td, enum vpm_state view);
+bool vpm_test_transition(struct vpm_device *vpm, enum vpm_state from,
+			 enum vpm_state to, enum vpm_reason why);
 
 /* Address spaces and mappings. */
 void vpm_test_attach_mm(struct kunit *test);

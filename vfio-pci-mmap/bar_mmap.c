@@ -4,12 +4,13 @@
  * PTE, PMD and PUD orders, computing the pfn from vm_pgoff at fault time
  * (split and mremap change vm_pgoff).
  *
- * A PMD block that cannot be PMD-mapped (address and pfn not congruent, or
- * the block crosses the vma edge) is populated by its first PTE fault: the
- * faulting address is inserted and its result returned, then the rest of
- * that one block is filled with PTEs under the same locks, stopping quietly
- * at the first error.  No fault populates more than one PMD block, and a
- * misaligned 1 GiB mapping takes 512 faults instead of 262144.
+ * A PMD block that is not PMD-mapped (address and pfn not congruent, the
+ * block crosses the vma edge, THP disabled for the process or the vma, or a
+ * page table already under its PMD) is populated by its first PTE fault:
+ * the faulting address is inserted and its result returned, then the rest
+ * of that one block is filled with PTEs under the same locks, stopping
+ * quietly at the first error.  No fault populates more than one PMD block,
+ * and a misaligned 1 GiB mapping takes 512 faults instead of 262144.
  */
 #include <linux/mm.h>
 #include <linux/huge_mm.h>
@@ -59,13 +60,19 @@ struct vpm_fill {
 	unsigned long start;
 	unsigned long start_pfn;
 	pgprot_t prot;
+	bool have_prot;
 };
 
 static int vpm_fill_read_prot(pte_t *pte, unsigned long addr, void *data)
 {
 	struct vpm_fill *f = data;
+	pte_t entry = ptep_get(pte);
 
-	f->prot = pte_pgprot(ptep_get(pte));
+	/* Only a PTE that is there tells the protection. */
+	if (pte_present(entry)) {
+		f->prot = pte_pgprot(entry);
+		f->have_prot = true;
+	}
 	return 0;
 }
 
@@ -75,28 +82,28 @@ static int vpm_fill_pte(pte_t *pte, unsigned long addr, void *data)
 	unsigned long pfn = f->start_pfn + ((addr - f->start) >> PAGE_SHIFT);
 
 	/* Another thread's fault may have got here first. */
-	if (pte_none(ptep_get(pte)))
+	if (pte_none(ptep_get(pte))) {
 		set_pte_at(f->vma->vm_mm, addr, pte,
 			   pte_mkspecial(pfn_pte(pfn, f->prot)));
+		update_mmu_cache(f->vma, addr, pte);
+	}
 	return 0;
 }
 
 /*
  * Fill the rest of the PMD block around @hit, whose PTE was just inserted
- * for @hit_pfn, when the block cannot be PMD-mapped.  Errors end it
- * quietly: every page left out faults on its own later.
+ * for @hit_pfn.  A PTE fault means a page table sits under this block's
+ * PMD (the block is misaligned, THP is disabled for the process or the
+ * vma, or an earlier fault or zap left the table), and no PMD fault maps
+ * the block while it is there: fill every block, aligned or not.  Errors
+ * end it quietly: every page left out faults on its own later.
  */
 static void vpm_fill_pmd_block(struct vm_area_struct *vma, unsigned long hit,
 			       unsigned long hit_pfn)
 {
 	unsigned long block = ALIGN_DOWN(hit, PMD_SIZE);
-	unsigned long block_pfn = hit_pfn - ((hit - block) >> PAGE_SHIFT);
 	struct vpm_fill f = { .vma = vma };
 	unsigned long end;
-
-	if (block >= vma->vm_start && block + PMD_SIZE <= vma->vm_end &&
-	    !(block_pfn & (PTRS_PER_PMD - 1)))
-		return;		/* PMD-mappable: left to the PMD fault */
 
 	f.start = max(block, vma->vm_start);
 	end = min(block + PMD_SIZE, vma->vm_end);
@@ -104,7 +111,8 @@ static void vpm_fill_pmd_block(struct vm_area_struct *vma, unsigned long hit,
 		return;		/* the faulting page is all there is */
 
 	if (apply_to_existing_page_range(vma->vm_mm, hit, PAGE_SIZE,
-					 vpm_fill_read_prot, &f))
+					 vpm_fill_read_prot, &f) ||
+	    !f.have_prot)
 		return;
 
 	f.start_pfn = hit_pfn - ((hit - f.start) >> PAGE_SHIFT);
@@ -124,15 +132,24 @@ static vm_fault_t vpm_insert(struct vm_fault *vmf, unsigned int order,
 		if (ret == VM_FAULT_NOPAGE)
 			vpm_fill_pmd_block(vma, vmf->address, pfn);
 		return ret;
+	/*
+	 * Never ask for a write upgrade: the mm chose ->huge_fault after an
+	 * unlocked pmd_none()/pud_none() check, and while this fault waited
+	 * for memory_lock another thread's PTE fault may have put a page
+	 * table there (THP disabled for the process meanwhile).  With write
+	 * true, insert_pfn_pmd() then warns; with false it leaves the entry
+	 * alone and the access retries through the PTE path.  The entry is
+	 * writable anyway: vm_page_prot of a shared writable vma allows it.
+	 */
 #ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
 	case PMD_ORDER:
 		return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
-					  vmf->flags & FAULT_FLAG_WRITE);
+					  false);
 #endif
 #ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
 	case PUD_ORDER:
 		return vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
-					  vmf->flags & FAULT_FLAG_WRITE);
+					  false);
 #endif
 	default:
 		return VM_FAULT_FALLBACK;
@@ -163,7 +180,7 @@ static vm_fault_t vpm_bar_huge_fault(struct vm_fault *vmf, unsigned int order)
 	down_read(&vpm->state_lock);
 
 	recorded = READ_ONCE(vpm->state);
-	observed = vpm_state_of_core(vdev);
+	observed = vpm_state_of_core(vpm);
 	if (recorded != observed && recorded != VPM_STATE_RESETTING &&
 	    recorded != VPM_STATE_REVOKED)
 		vpm_state_transition(vpm, recorded, observed,
@@ -179,8 +196,8 @@ static vm_fault_t vpm_bar_huge_fault(struct vm_fault *vmf, unsigned int order)
 			ret = VM_FAULT_FALLBACK;
 			break;
 		}
-		pfn = page_to_pfn(vpm->ones_page);
-		ret = vmf_insert_pfn(vma, vmf->address, pfn);
+		pfn = page_to_pfn(vpm->ones.page);
+		ret = vpm_ones_fault(vpm, vmf);
 		break;
 	default:
 		ret = VM_FAULT_SIGBUS;
@@ -215,11 +232,21 @@ static vm_fault_t vpm_bar_fault(struct vm_fault *vmf)
 	return vpm_bar_huge_fault(vmf, 0);
 }
 
+static int vpm_bar_mprotect(struct vm_area_struct *vma, unsigned long start,
+			    unsigned long end, unsigned long newflags)
+{
+	struct vpm_mapping *m = vma->vm_private_data;
+
+	vpm_ones_mprotect(m->vpm, vma, start, end, newflags);
+	return 0;
+}
+
 static const struct vm_operations_struct vpm_bar_vm_ops = {
 	.open		= vpm_vma_open,
 	.close		= vpm_vma_close,
 	.mremap		= vpm_vma_mremap,
 	.fault		= vpm_bar_fault,
+	.mprotect	= vpm_bar_mprotect,
 #ifdef CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP
 	.huge_fault	= vpm_bar_huge_fault,
 #endif

@@ -216,6 +216,7 @@ static struct vfio_pci_mmap_fault_record *vpm_ring_slot(struct vpm_ring *ring,
  */
 static bool vpm_ring_check_cons(struct vpm_ring *ring, u32 prod, u32 cons)
 {
+	lockdep_assert_held(&ring->lock);
 	if (!vpm_ring_cons_valid(prod, cons, ring->nr_entries)) {
 		ring->invalid++;
 		WRITE_ONCE(ring->hdr->invalid_cons, ring->invalid);
@@ -529,6 +530,26 @@ static ssize_t vpm_ring_rw(struct vfio_pci_core_device *vdev, char __user *buf,
 		return -EFAULT;
 	*ppos += count;
 	return count;
+}
+
+/**
+ * vpm_ring_region_rw() - read() and write() of the fault ring region
+ * @vpm: the device
+ * @buf: the user's buffer
+ * @count: bytes requested
+ * @ppos: the file position, inside the ring's region
+ * @iswrite: write rather than read
+ *
+ * The ring is RAM: ->read and ->write serve it here, without resuming the
+ * device, which vfio_pci_rw() would do first (its
+ * pm_runtime_resume_and_get()), ending a low-power entry with wakeup.
+ *
+ * Return: bytes done or a negative errno.
+ */
+ssize_t vpm_ring_region_rw(struct vpm_device *vpm, char __user *buf,
+			   size_t count, loff_t *ppos, bool iswrite)
+{
+	return vpm_ring_rw(&vpm->core, buf, count, ppos, iswrite);
 }
 
 static int vpm_ring_add_capability(struct vfio_pci_core_device *vdev,
@@ -896,6 +917,7 @@ static void vpm_ring_set_trigger(struct vpm_ring *ring, struct eventfd_ctx *ctx)
 {
 	struct eventfd_ctx *old;
 
+	lockdep_assert_held(&ring->igate);
 	old = rcu_replace_pointer(ring->trigger, ctx,
 				  lockdep_is_held(&ring->igate));
 	if (old) {

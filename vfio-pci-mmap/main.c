@@ -79,13 +79,11 @@ static int vpm_open_device(struct vfio_device *core_vdev)
 	ret = vfio_pci_core_enable(&vpm->core);
 	if (ret)
 		return ret;
+	vpm_state_attach_core(vpm);
 
-	vpm->ones_page = alloc_page(GFP_KERNEL);
-	if (!vpm->ones_page) {
-		ret = -ENOMEM;
+	ret = vpm_ones_init(vpm);
+	if (ret)
 		goto err_disable;
-	}
-	memset(page_address(vpm->ones_page), 0xff, PAGE_SIZE);
 
 	vpm_sparse_setup(vpm);
 	ret = vpm_ring_open(vpm);
@@ -97,9 +95,9 @@ static int vpm_open_device(struct vfio_device *core_vdev)
 	return 0;
 
 err_free_page:
-	__free_page(vpm->ones_page);
-	vpm->ones_page = NULL;
+	vpm_ones_release(vpm);
 err_disable:
+	vpm_state_detach_core(vpm);
 	vfio_pci_core_disable(&vpm->core);
 	return ret;
 }
@@ -110,9 +108,9 @@ static void vpm_close_device(struct vfio_device *core_vdev)
 
 	/* The device file is released: no vma maps the device any more. */
 	vpm_ring_close(vpm);
+	vpm_state_detach_core(vpm);
 	vfio_pci_core_close_device(core_vdev);
-	__free_page(vpm->ones_page);
-	vpm->ones_page = NULL;
+	vpm_ones_release(vpm);
 }
 
 /*
@@ -146,14 +144,33 @@ static bool vpm_config_write_disables(struct vpm_device *vpm,
 	return false;
 }
 
+/*
+ * read() and write() of the regions this driver serves itself: the BARs,
+ * through the gate a fault goes through (bar_rw.c), and the fault ring,
+ * which is RAM and must not wake the device.  Every other region is the
+ * core's.
+ */
+static ssize_t vpm_rw(struct vpm_device *vpm, char __user *buf, size_t count,
+		      loff_t *ppos, bool iswrite)
+{
+	unsigned int index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
+
+	if (index < VFIO_PCI_ROM_REGION_INDEX)
+		return vpm_bar_rw(vpm, buf, count, ppos, iswrite);
+	/* Revocation is decided under the gate for the BARs; a hint here. */
+	if (vpm_revoked(vpm))
+		return -ENODEV;
+	if (vpm->ring_index >= 0 && index == vpm->ring_index)
+		return vpm_ring_region_rw(vpm, buf, count, ppos, iswrite);
+	if (iswrite)
+		return vfio_pci_core_write(&vpm->core.vdev, buf, count, ppos);
+	return vfio_pci_core_read(&vpm->core.vdev, buf, count, ppos);
+}
+
 static ssize_t vpm_read(struct vfio_device *core_vdev, char __user *buf,
 			size_t count, loff_t *ppos)
 {
-	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
-
-	if (vpm_revoked(vpm))
-		return -ENODEV;
-	return vfio_pci_core_read(core_vdev, buf, count, ppos);
+	return vpm_rw(vpm_from_vfio(core_vdev), buf, count, ppos, false);
 }
 
 static ssize_t vpm_write(struct vfio_device *core_vdev, const char __user *buf,
@@ -162,29 +179,27 @@ static ssize_t vpm_write(struct vfio_device *core_vdev, const char __user *buf,
 	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
 	unsigned int index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
 	loff_t pos = *ppos & VFIO_PCI_OFFSET_MASK;
-	bool config = index == VFIO_PCI_CONFIG_REGION_INDEX;
 	struct vpm_zap_span span;
 	bool zaps;
 	ssize_t ret;
 
+	if (index != VFIO_PCI_CONFIG_REGION_INDEX)
+		return vpm_rw(vpm, (char __user *)buf, count, ppos, true);
 	if (vpm_revoked(vpm))
 		return -ENODEV;
 
-	zaps = config && vpm_config_write_disables(vpm, buf, count, pos);
+	zaps = vpm_config_write_disables(vpm, buf, count, pos);
 	if (zaps)
 		vpm_core_zap_begin(vpm, VPM_REASON_CONFIG_WRITE, &span);
 
 	/* A config write resets the device only through an FLR bit. */
-	if (config)
-		WRITE_ONCE(vpm->reset_why, VPM_REASON_CONFIG_WRITE);
+	WRITE_ONCE(vpm->reset_why, VPM_REASON_CONFIG_WRITE);
 	ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
-	if (config)
-		WRITE_ONCE(vpm->reset_why, VPM_REASON_RESET_PREPARE);
+	WRITE_ONCE(vpm->reset_why, VPM_REASON_RESET_PREPARE);
 
 	if (zaps)
 		vpm_core_zap_end(vpm, &span);
-	if (config)
-		vpm_state_sync(vpm, VPM_REASON_CONFIG_WRITE);
+	vpm_state_sync(vpm, VPM_REASON_CONFIG_WRITE);
 	return ret;
 }
 
@@ -222,9 +237,17 @@ static long vpm_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 			return ret;
 		break;
 	case VFIO_DEVICE_IOEVENTFD:
-		/* An ioeventfd writes the BAR behind the mappings' back. */
-		if (vpm_revoked(vpm))
-			return -ENODEV;
+		/*
+		 * An ioeventfd writes a BAR behind the mappings' back: refuse
+		 * to set one up in a reset window or once revoked, decided
+		 * under the gate.  One set up before a window can still fire
+		 * in it: vfio-pci-core's handler checks memory decoding only
+		 * (vfio_pci_ioeventfd_handler()), and offers no hook.
+		 */
+		ret = vpm_gate_enter(vpm, false);
+		if (ret)
+			return ret;
+		vpm_gate_exit(vpm);
 		break;
 	}
 

@@ -67,9 +67,44 @@ const char *vpm_reason_name(enum vpm_reason reason)
 EXPORT_SYMBOL_IF_KUNIT(vpm_reason_name);
 
 /**
+ * vpm_state_attach_core() - vfio-pci-core's config state exists from now on
+ * @vpm: the device, just enabled by vfio_pci_core_enable()
+ *
+ * Until this is called (and again after vpm_state_detach_core())
+ * vpm_state_of_core() does not look at vdev->vconfig: the open path resets
+ * the device before the core allocates it, and the close path frees it
+ * under the dev_set lock only (vfio_pci_core_disable()), which a reset
+ * through sysfs or a sibling's bus reset does not take.
+ */
+void vpm_state_attach_core(struct vpm_device *vpm)
+{
+	down_write(&vpm->state_lock);
+	vpm->core_attached = true;
+	up_write(&vpm->state_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_state_attach_core);
+
+/**
+ * vpm_state_detach_core() - vfio-pci-core's config state is about to go
+ * @vpm: the device, before vfio_pci_core_close_device()
+ *
+ * Waits for any reader of the core's state (a fault, a reset window
+ * closing) to finish; none starts after it.
+ */
+void vpm_state_detach_core(struct vpm_device *vpm)
+{
+	down_write(&vpm->state_lock);
+	vpm->core_attached = false;
+	up_write(&vpm->state_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_state_detach_core);
+
+/**
  * vpm_state_of_core() - the access state vfio-pci-core's fields describe
- * @vdev: the core device; memory_lock held (read or write) for an exact
- *	answer, or not held for a hint that the next fault corrects
+ * @vpm: the device; the caller holds state_lock (read or write), which
+ *	keeps the core's config state allocated, and memory_lock for an
+ *	exact answer: without it the answer is a hint that the next fault
+ *	corrects under memory_lock
  *
  * Mirrors the test vfio_pci_mmap_huge_fault() makes with
  * __vfio_pci_memory_enabled() (drivers/vfio/pci/vfio_pci_config.c), which
@@ -79,18 +114,17 @@ EXPORT_SYMBOL_IF_KUNIT(vpm_reason_name);
  *
  * Return: VPM_STATE_ENABLED, VPM_STATE_MEM_DISABLED or VPM_STATE_LOW_POWER.
  */
-enum vpm_state vpm_state_of_core(struct vfio_pci_core_device *vdev)
+enum vpm_state vpm_state_of_core(struct vpm_device *vpm)
 {
+	struct vfio_pci_core_device *vdev = &vpm->core;
 	struct pci_dev *pdev = vdev->pdev;
 	u16 cmd;
 
-	/*
-	 * vfio_pci_core_enable() resets the device before it allocates
-	 * vconfig; until the device is open nothing can be mapped.
-	 */
-	if (!vdev->vconfig)
+	lockdep_assert_held(&vpm->state_lock);
+	/* Not open: nothing can be mapped, and there is no config state. */
+	if (!vpm->core_attached)
 		return VPM_STATE_ENABLED;
-	cmd = le16_to_cpu(*(__le16 *)&vdev->vconfig[PCI_COMMAND]);
+	cmd = le16_to_cpu(READ_ONCE(*(__le16 *)&vdev->vconfig[PCI_COMMAND]));
 
 	if (READ_ONCE(vdev->pm_runtime_engaged) ||
 	    (__force int)READ_ONCE(pdev->current_state) >=
@@ -129,6 +163,50 @@ enum vpm_access vpm_access_decide(enum vpm_state recorded,
 EXPORT_SYMBOL_IF_KUNIT(vpm_access_decide);
 
 /**
+ * vpm_gate_enter() - admit an access through read()/write(), as a fault
+ * @vpm: the device
+ * @mem: the access is to memory space: memory decoding and power matter
+ *
+ * Takes memory_lock and state_lock for read, the locks a fault holds, so
+ * no transition (state_lock for write) happens while the access is at the
+ * device, and refuses in the states that refuse a fault.
+ *
+ * Return: 0 with both locks held, dropped by vpm_gate_exit(); or, with no
+ * lock held, -EAGAIN inside a reset window, -ENODEV once revoked, -EIO
+ * with memory decoding off or in low power (vfio-pci-core's errno).
+ */
+int vpm_gate_enter(struct vpm_device *vpm, bool mem)
+{
+	enum vpm_state state;
+	int ret = 0;
+
+	down_read(&vpm->core.memory_lock);
+	down_read(&vpm->state_lock);
+	state = READ_ONCE(vpm->state);
+	if (state == VPM_STATE_REVOKED)
+		ret = -ENODEV;
+	else if (state == VPM_STATE_RESETTING)
+		ret = -EAGAIN;
+	else if (mem && vpm_state_of_core(vpm) != VPM_STATE_ENABLED)
+		ret = -EIO;
+	if (ret)
+		vpm_gate_exit(vpm);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_gate_enter);
+
+/**
+ * vpm_gate_exit() - end an access admitted by vpm_gate_enter()
+ * @vpm: the device
+ */
+void vpm_gate_exit(struct vpm_device *vpm)
+{
+	up_read(&vpm->state_lock);
+	up_read(&vpm->core.memory_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_gate_exit);
+
+/**
  * vpm_state_transition() - the one place the state changes
  * @vpm: the device
  * @from: the state to leave, or VPM_STATE_ANY
@@ -147,6 +225,7 @@ bool vpm_state_transition(struct vpm_device *vpm, enum vpm_state from,
 {
 	enum vpm_state old = READ_ONCE(vpm->state);
 
+	lockdep_assert_held(&vpm->state_lock);
 	do {
 		if (old == to || old == VPM_STATE_REVOKED)
 			return false;
@@ -173,7 +252,7 @@ void vpm_state_sync(struct vpm_device *vpm, enum vpm_reason why)
 
 	down_read(&vdev->memory_lock);
 	down_write(&vpm->state_lock);
-	observed = vpm_state_of_core(vdev);
+	observed = vpm_state_of_core(vpm);
 	if (READ_ONCE(vpm->state) != VPM_STATE_RESETTING)
 		vpm_state_transition(vpm, VPM_STATE_ANY, observed, why);
 	up_write(&vpm->state_lock);

@@ -87,6 +87,7 @@ static enum vpm_track_why vpm_classify_open(struct vpm_tracker *t,
 {
 	struct vpm_mapping *m;
 
+	lockdep_assert_held(&t->lock);
 	list_for_each_entry(m, &t->list, link) {
 		if (m->mm == vma->vm_mm && m->vma != vma &&
 		    m->vma->vm_start <= vma->vm_start &&
@@ -121,6 +122,9 @@ void vpm_vma_open(struct vm_area_struct *vma)
 	m->region = orig->region;
 	m->populated = READ_ONCE(orig->populated);
 	vma->vm_private_data = m;
+
+	if (vma->vm_mm != current->mm)
+		vpm_ones_fork(vpm, orig->vma);
 
 	mutex_lock(&t->lock);
 	/* Split and mremap differ only to the reader of the trace. */

@@ -6,22 +6,43 @@
  *
  *   mmap_lock -> memory_lock -> state_lock -> i_mmap_rwsem -> page-table lock
  *
+ * and the locks other paths hold when they reach this driver:
+ *
+ *   device_lock -> memory_lock -> state_lock    ->request (vpm_revoke()):
+ *	vfio_unregister_group_dev() calls it from the PCI remove path,
+ *	under the device lock.
+ *   device_lock -> state_lock                   a reset through sysfs or a
+ *	sibling's bus reset: reset_prepare/reset_done under pci_dev_lock();
+ *	reset_done only tries memory_lock (vpm_reset_done()).
+ *   dev_set->lock -> memory_lock -> state_lock  VFIO_DEVICE_PCI_HOT_RESET
+ *	(the core takes every device's memory_lock, then resets the bus);
+ *	dev_set->lock -> state_lock on close and open, whose resets run
+ *	without memory_lock (vfio_pci_core_disable()/_enable()).
+ *   mmap_lock -> ring page lock                  a fault of the fault ring
+ *	holds its page locked until the PTE is in place; vpm_ring_revoke()
+ *	takes the page locks with no other lock held.
+ *
  *   - mmap_lock: the faulting process's, taken by the mm before ->fault.
- *     This module never takes any process's mmap_lock itself.
+ *     This module takes no process's mmap_lock itself; ->open and
+ *     ->mprotect run with it held for write.
  *   - memory_lock: vfio_pci_core_device.memory_lock (vfio-pci-core's).  Taken
- *     for read by the fault path, for write by vfio-pci-core around resets,
+ *     for read by the fault path and by read()/write() of a BAR (the gate,
+ *     vpm_gate_enter()), for write by vfio-pci-core around resets,
  *     PCI_COMMAND and power-state changes, and by this module on revoke.
  *   - state_lock: vpm_device.state_lock.  Taken for read by the fault path
- *     (nested inside memory_lock), for write by every state transition.  It
- *     exists because reset_prepare() runs both with memory_lock held (the
- *     core's own resets) and without it (sysfs reset, a sibling's bus reset),
- *     so memory_lock alone cannot exclude faults from a reset window.
+ *     and the gate (nested inside memory_lock), for write by every state
+ *     transition.  It exists because reset_prepare() runs both with
+ *     memory_lock held (the core's own resets) and without it (sysfs reset,
+ *     a sibling's bus reset), so memory_lock alone cannot exclude faults
+ *     from a reset window.  It also keeps vfio-pci-core's config state
+ *     allocated while it is read (vpm_state_attach_core()).
  *   - i_mmap_rwsem and the page-table lock are the mm's, taken inside
- *     unmap_mapping_range() and vmf_insert_pfn*().
+ *     unmap_mapping_range(), zap_vma_ptes() and vmf_insert_pfn*().
  *
- *   The tracking mutex (vpm_tracker.lock) and the ring's producer spinlock
- *   are leaves: nothing is acquired, zapped, allocated with reclaim or
- *   called in vfio-pci-core while either is held.
+ *   The tracking mutex (vpm_tracker.lock), the ring's producer spinlock and
+ *   the all-ones page list's spinlock (vpm_ones.lock) are leaves: nothing
+ *   is acquired, zapped, allocated with reclaim or called in vfio-pci-core
+ *   while one is held.
  */
 #ifndef VFIO_PCI_MMAP_VPM_H
 #define VFIO_PCI_MMAP_VPM_H
@@ -95,7 +116,7 @@ enum vpm_reason {
  *	request eventfd (a cooperative user such as QEMU), SIGBUS otherwise.
  * @VPM_REVOKE_SIGBUS: every access gets SIGBUS.
  * @VPM_REVOKE_ONES: reads return all-ones, like a surprise-removed device;
- *	writes land in a per-device discard page.
+ *	writes go to a private page of their own address (ones.c).
  */
 enum vpm_revoke_mode {
 	VPM_REVOKE_AUTO,
@@ -144,6 +165,21 @@ struct vpm_device;
 struct vpm_ring;
 
 /**
+ * struct vpm_ones - the pages a revoked mapping serves in ones mode
+ * @lock: leaf spinlock protecting @private and @nr_private.
+ * @private: the private all-ones pages mapped in writable vmas, linked
+ *	through page->lru.
+ * @nr_private: pages on @private.
+ * @page: the shared all-ones page, mapped read-only.
+ */
+struct vpm_ones {
+	spinlock_t lock; /* leaf: see the lock order above */
+	struct list_head private;
+	unsigned int nr_private;
+	struct page *page;
+};
+
+/**
  * struct vpm_mapping - one tracked vma
  * @link: entry in vpm_tracker.list.
  * @vpm: the device this vma maps.
@@ -183,14 +219,16 @@ struct vpm_tracker {
  * @core: vfio-pci-core's device, embedded.
  * @state_lock: see the lock order at the top of this file.
  * @state: current &enum vpm_state, changed only by vpm_state_transition().
+ * @core_attached: vfio-pci-core's config state (vconfig) exists: set after
+ *	the core enabled the device, cleared before it disables it, both
+ *	under state_lock for write.
  * @revoke_mode: the mode chosen at revocation.
  * @reset_why: the reason the next reset_prepare traces: set by the ioctl
  *	wrapper around the resets it delegates, consumed by reset_prepare;
  *	VPM_REASON_RESET_PREPARE for resets this driver did not ask for.
  * @tracker: every vma mapping this device.
- * @ones_page: what revoked mappings serve in VPM_REVOKE_ONES mode: reads
- *	see all-ones until the user writes into it; allocated at open, freed
- *	at close, when no vma can map it any more.
+ * @ones: what revoked mappings serve in VPM_REVOKE_ONES mode (ones.c);
+ *	allocated at open, freed at close, when no vma can map it any more.
  * @ring: the fault ring, while the device is open.
  * @ring_index: region index of the fault ring, or -1.
  * @sparse: the mappable areas of each BAR, computed at open.
@@ -201,10 +239,11 @@ struct vpm_device {
 	struct vfio_pci_core_device core;
 	struct rw_semaphore state_lock;
 	enum vpm_state state;
+	bool core_attached;
 	enum vpm_revoke_mode revoke_mode;
 	enum vpm_reason reset_why;
 	struct vpm_tracker tracker;
-	struct page *ones_page;
+	struct vpm_ones ones;
 	struct vpm_ring *ring;
 	int ring_index;
 	struct vpm_sparse sparse[PCI_STD_NUM_BARS];
@@ -235,13 +274,17 @@ extern bool vpm_param_msix_mappable;
 /* state.c */
 const char *vpm_state_name(enum vpm_state state);
 const char *vpm_reason_name(enum vpm_reason reason);
-enum vpm_state vpm_state_of_core(struct vfio_pci_core_device *vdev);
+void vpm_state_attach_core(struct vpm_device *vpm);
+void vpm_state_detach_core(struct vpm_device *vpm);
+enum vpm_state vpm_state_of_core(struct vpm_device *vpm);
 enum vpm_access vpm_access_decide(enum vpm_state recorded,
 				  enum vpm_state observed,
 				  enum vpm_revoke_mode mode);
 bool vpm_state_transition(struct vpm_device *vpm, enum vpm_state from,
 			  enum vpm_state to, enum vpm_reason why);
 void vpm_state_sync(struct vpm_device *vpm, enum vpm_reason why);
+int vpm_gate_enter(struct vpm_device *vpm, bool mem);
+void vpm_gate_exit(struct vpm_device *vpm);
 void vpm_state_init(struct vpm_device *vpm);
 
 /* Pass as @from to vpm_state_transition() to leave from any state. */
@@ -287,6 +330,19 @@ unsigned int vpm_tracker_mark_zapped(struct vpm_tracker *t,
 				     enum vpm_zap_scope scope);
 void vpm_tracker_show(struct vpm_tracker *t, struct seq_file *s);
 unsigned int vpm_tracker_count(struct vpm_tracker *t);
+
+/* ones.c */
+int vpm_ones_init(struct vpm_device *vpm);
+void vpm_ones_release(struct vpm_device *vpm);
+vm_fault_t vpm_ones_fault(struct vpm_device *vpm, struct vm_fault *vmf);
+void vpm_ones_mprotect(struct vpm_device *vpm, struct vm_area_struct *vma,
+		       unsigned long start, unsigned long end,
+		       unsigned long newflags);
+void vpm_ones_fork(struct vpm_device *vpm, struct vm_area_struct *parent);
+
+/* bar_rw.c */
+ssize_t vpm_bar_rw(struct vpm_device *vpm, char __user *buf, size_t count,
+		   loff_t *ppos, bool iswrite);
 
 /* bar_mmap.c */
 int vpm_bar_mmap(struct vpm_device *vpm, struct vm_area_struct *vma);

@@ -35,6 +35,7 @@ void vpm_zap(struct vpm_device *vpm, enum vpm_reason why,
 	unsigned int nr_vmas;
 	u64 start = 0;
 
+	lockdep_assert_held_write(&vpm->state_lock);
 	nr_vmas = vpm_tracker_mark_zapped(&vpm->tracker, scope);
 	trace_vpm_zap_begin(vpm, why, scope, nr_vmas);
 	if (trace_vpm_zap_end_enabled())
@@ -114,18 +115,25 @@ EXPORT_SYMBOL_IF_KUNIT(vpm_reset_prepare);
  * @vpm: the device
  * @why: the reason, traced
  *
- * The state after the reset is the core's view of the device.  Without
- * memory_lock (sysfs reset) it is read unlocked; any difference is
- * corrected at the next fault, under memory_lock.
+ * The state after the reset is the core's view of the device, read under
+ * state_lock, which keeps the core's config state allocated (see
+ * vpm_state_attach_core()).  memory_lock makes the view exact; this path
+ * cannot tell whether vfio-pci-core holds it already for its own reset,
+ * so it only tries it: without it (another holder) the view is a hint,
+ * and any difference is corrected at the next fault, under memory_lock.
  */
 void vpm_reset_done(struct vpm_device *vpm, enum vpm_reason why)
 {
-	bool done;
+	struct rw_semaphore *memory_lock = &vpm->core.memory_lock;
+	bool locked, done;
 
+	locked = down_read_trylock(memory_lock);
 	down_write(&vpm->state_lock);
 	done = vpm_state_transition(vpm, VPM_STATE_RESETTING,
-				    vpm_state_of_core(&vpm->core), why);
+				    vpm_state_of_core(vpm), why);
 	up_write(&vpm->state_lock);
+	if (locked)
+		up_read(memory_lock);
 	if (done)
 		vpm_ring_report_reset(vpm);
 }

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What a revoked mapping serves in VPM_REVOKE_ONES mode: the answer of a
+ * device that is gone, all-ones reads and writes that go nowhere.
+ *
+ * Every page is mapped with the protection of the RAM it is
+ * (vm_get_page_prot(): cached, and encrypted under memory encryption),
+ * never with the BAR's uncached one.  A vma without VM_WRITE maps one
+ * shared page of all-ones, read-only.  A writable vma maps a private page
+ * of all-ones for each address it faults, read or write: so a write is
+ * visible through no other page, vma, BAR or process, and every offset no
+ * write touched reads all-ones.  The shared page is never mapped where a
+ * write could reach it: a read-only entry of a shared writable vma is made
+ * writable by the mm on a write (wp_pfn_shared()) unless vm_ops has
+ * pfn_mkwrite, and pfn_mkwrite would make every BAR mapping write-protected
+ * (vma_wants_writenotify()), a second fault on every first write.  So
+ * ->mprotect unmaps a vma that becomes writable, and it faults afresh.
+ * fork() copies a VM_PFNMAP vma's page-table entries (copy_page_range()),
+ * private pages included, so ->open unmaps them from the parent's vma
+ * before the copy: both processes then fault all-ones afresh.
+ *
+ * The private pages are the device's, freed when it is closed (no vma can
+ * map it any more), charged to the faulting task's memory cgroup and
+ * limited to VPM_ONES_MAX_PRIVATE per device; a fault past the limit gets
+ * SIGBUS.  A page per address rather than one per vma: a page per vma
+ * would show a write at one offset through every other page of the vma.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include "vpm.h"
+#include <kunit/visibility.h>
+
+/* 256 MiB of private all-ones pages per device at most. */
+#define VPM_ONES_MAX_PRIVATE	65536
+
+static struct page *vpm_ones_alloc(gfp_t gfp)
+{
+	struct page *page = alloc_page(gfp);
+
+	if (page)
+		memset(page_address(page), 0xff, PAGE_SIZE);
+	return page;
+}
+
+/**
+ * vpm_ones_init() - allocate the shared all-ones page of an opened device
+ * @vpm: the device
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vpm_ones_init(struct vpm_device *vpm)
+{
+	spin_lock_init(&vpm->ones.lock);
+	INIT_LIST_HEAD(&vpm->ones.private);
+	vpm->ones.nr_private = 0;
+	vpm->ones.page = vpm_ones_alloc(GFP_KERNEL);
+	return vpm->ones.page ? 0 : -ENOMEM;
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_ones_init);
+
+/**
+ * vpm_ones_release() - free every all-ones page of a closed device
+ * @vpm: the device; no vma maps it any more
+ */
+void vpm_ones_release(struct vpm_device *vpm)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &vpm->ones.private, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+	vpm->ones.nr_private = 0;
+	if (vpm->ones.page)
+		__free_page(vpm->ones.page);
+	vpm->ones.page = NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_ones_release);
+
+/* A private page of all-ones for one address of one vma, or NULL. */
+static struct page *vpm_ones_private_page(struct vpm_device *vpm)
+{
+	struct page *page;
+	bool full;
+
+	spin_lock(&vpm->ones.lock);
+	full = vpm->ones.nr_private >= VPM_ONES_MAX_PRIVATE;
+	if (!full)
+		vpm->ones.nr_private++;
+	spin_unlock(&vpm->ones.lock);
+	if (full)
+		return NULL;
+
+	page = vpm_ones_alloc(GFP_KERNEL_ACCOUNT);
+	spin_lock(&vpm->ones.lock);
+	if (page)
+		list_add(&page->lru, &vpm->ones.private);
+	else
+		vpm->ones.nr_private--;
+	spin_unlock(&vpm->ones.lock);
+	return page;
+}
+
+/**
+ * vpm_ones_fault() - serve a fault of a revoked mapping in ones mode
+ * @vpm: the device, revoked; the caller holds state_lock for read
+ * @vmf: the fault, PTE order
+ *
+ * Return: VM_FAULT_NOPAGE, VM_FAULT_SIGBUS past the limit of private
+ * pages, VM_FAULT_OOM.
+ */
+vm_fault_t vpm_ones_fault(struct vpm_device *vpm, struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long addr = vmf->address & PAGE_MASK;
+	pgprot_t prot = vm_get_page_prot(vma->vm_flags);
+	struct page *page;
+
+	lockdep_assert_held_read(&vpm->state_lock);
+	if (!(vma->vm_flags & VM_WRITE))
+		return vmf_insert_pfn_prot(vma, addr,
+					   page_to_pfn(vpm->ones.page), prot);
+	page = vpm_ones_private_page(vpm);
+	if (!page)
+		return READ_ONCE(vpm->ones.nr_private) >= VPM_ONES_MAX_PRIVATE ?
+		       VM_FAULT_SIGBUS : VM_FAULT_OOM;
+	return vmf_insert_pfn_prot(vma, addr, page_to_pfn(page), prot);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_ones_fault);
+
+static bool vpm_ones_mode(struct vpm_device *vpm)
+{
+	return READ_ONCE(vpm->state) == VPM_STATE_REVOKED &&
+	       READ_ONCE(vpm->revoke_mode) == VPM_REVOKE_ONES;
+}
+
+/**
+ * vpm_ones_mprotect() - a device vma's protection is about to change
+ * @vpm: the device
+ * @vma: the vma (its mm's mmap_lock is held for write)
+ * @start: start of the range changing
+ * @end: its end
+ * @newflags: the vma flags it gets
+ *
+ * A range that becomes writable loses the shared page's read-only entries
+ * (see the top of this file).  A revocation after this check zaps the
+ * range anyway.
+ */
+void vpm_ones_mprotect(struct vpm_device *vpm, struct vm_area_struct *vma,
+		       unsigned long start, unsigned long end,
+		       unsigned long newflags)
+{
+	mmap_assert_write_locked(vma->vm_mm);
+	if ((newflags & VM_WRITE) && !(vma->vm_flags & VM_WRITE) &&
+	    vpm_ones_mode(vpm))
+		zap_vma_ptes(vma, start, end - start);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_ones_mprotect);
+
+/**
+ * vpm_ones_fork() - keep private pages out of a fork child
+ * @vpm: the device
+ * @parent: the parent's vma being duplicated (its mm's mmap_lock is held
+ *	for write by dup_mmap(), which copies the entries after ->open)
+ */
+void vpm_ones_fork(struct vpm_device *vpm, struct vm_area_struct *parent)
+{
+	mmap_assert_write_locked(parent->vm_mm);
+	if (vpm_ones_mode(vpm) && READ_ONCE(vpm->ones.nr_private))
+		zap_vma_ptes(parent, parent->vm_start,
+			     parent->vm_end - parent->vm_start);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_ones_fork);
