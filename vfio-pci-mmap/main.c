@@ -57,9 +57,9 @@ module_param_cb(revoke, &vpm_revoke_ops, NULL, 0644);
 MODULE_PARM_DESC(revoke,
 		 "What mappings of a removed device serve: auto (ones when the user registered a request eventfd, else sigbus), sigbus, ones");
 
-module_param_named(msix_mappable, vpm_param_msix_mappable, bool, 0444);
+module_param_named(msix_mappable, vpm_param_msix_mappable, bool, 0644);
 MODULE_PARM_DESC(msix_mappable,
-		 "Map MSI-X BARs whole, like vfio-pci (default); 0 leaves the MSI-X table and PBA out through sparse areas");
+		 "Map MSI-X BARs whole, like vfio-pci (default); 0 leaves the MSI-X table pages out through sparse areas (read at each open)");
 
 static int vpm_init_dev(struct vfio_device *core_vdev)
 {

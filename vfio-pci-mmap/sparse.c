@@ -3,8 +3,9 @@
  * Sparse mmap areas.  By default the MSI-X BAR is mappable whole, as with
  * stock vfio-pci (which reports VFIO_REGION_INFO_CAP_MSIX_MAPPABLE), so
  * userspace written for vfio-pci keeps working.  With msix_mappable=0 the
- * pages holding the MSI-X table and the PBA are left out: the BAR reports
- * VFIO_REGION_INFO_CAP_SPARSE_MMAP and an mmap not inside one area fails.
+ * pages holding the MSI-X table are left out (the PBA stays mappable): the
+ * BAR reports VFIO_REGION_INFO_CAP_SPARSE_MMAP and an mmap not inside one
+ * area fails.  The parameter is read at each open of a device.
  */
 #include <linux/align.h>
 #include <linux/minmax.h>
@@ -114,25 +115,21 @@ void vpm_sparse_setup(struct vpm_device *vpm)
 	struct vpm_range holes[VPM_SPARSE_MAX_HOLES];
 	struct vpm_sparse *sp;
 	unsigned int nr = 0;
-	u32 pba;
 	int ret;
 
 	memset(vpm->sparse, 0, sizeof(vpm->sparse));
-	if (vpm_param_msix_mappable || !pdev->msix_cap ||
+	if (READ_ONCE(vpm_param_msix_mappable) || !pdev->msix_cap ||
 	    vdev->msix_bar >= PCI_STD_NUM_BARS)
 		return;
 
+	/*
+	 * The table only, as vfio-pci did before it made MSI-X BARs
+	 * mappable whole (Linux 4.16): the PBA page stays mappable, and
+	 * clients that map around the table alone (DPDK before 23.07) can
+	 * map the rest of the BAR in one piece.
+	 */
 	holes[nr].start = vdev->msix_offset;
 	holes[nr++].end = (u64)vdev->msix_offset + vdev->msix_size;
-
-	pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_PBA, &pba);
-	if ((pba & PCI_MSIX_PBA_BIR) == vdev->msix_bar) {
-		u64 off = pba & PCI_MSIX_PBA_OFFSET;
-
-		holes[nr].start = off;
-		holes[nr++].end = off + DIV_ROUND_UP(pci_msix_vec_count(pdev),
-						     64) * 8;
-	}
 
 	sp = &vpm->sparse[vdev->msix_bar];
 	ret = vpm_sparse_compute(pci_resource_len(pdev, vdev->msix_bar),

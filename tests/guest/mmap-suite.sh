@@ -107,6 +107,7 @@ t recursive_rw 60
 t bad_input 60
 t stress 120 --seconds "${SECONDS_STRESS:-10}"
 t revoke_ones 120
+t msix_sparse 60
 
 if wanted unplug; then
 	unplug_args=()
