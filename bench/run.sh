@@ -49,7 +49,8 @@ kver=$(vpm_kver)
 # Newest installed linux-image-6.1.0-N-amd64-unsigned whose modules have
 # vfio-pci; install the newest apt offers when there is none.
 rel61() {
-	dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 'linux-image-6.1.0-*-amd64-unsigned' 2>/dev/null |
+	# dpkg-query exits 1 when no package matches: not an error here.
+	{ dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 'linux-image-6.1.0-*-amd64-unsigned' 2>/dev/null || true; } |
 		sed -n 's/^ii  *linux-image-\(6\.1\.0-[0-9]*-amd64\)-unsigned$/\1/p' | sort -rV |
 		while read -r r; do
 			[ -r "/boot/vmlinuz-$r" ] || continue
