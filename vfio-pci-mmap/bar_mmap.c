@@ -128,6 +128,18 @@ static vm_fault_t vpm_insert(struct vm_fault *vmf, unsigned int order,
 
 	switch (order) {
 	case 0:
+		/*
+		 * A PMD fault of another thread may have mapped the block
+		 * while this one waited (THP disabled for the process in
+		 * between): the access retries through it.  vmf_insert_pfn()
+		 * must not walk to a huge PMD (walk_to_pmd() in mm/memory.c:
+		 * VM_BUG_ON with CONFIG_DEBUG_VM, VM_FAULT_OOM without).  No
+		 * huge insert can come between this check and the insert:
+		 * huge faults take state_lock for write, this one holds it
+		 * for read.
+		 */
+		if (pmd_leaf(pmdp_get_lockless(vmf->pmd)))
+			return VM_FAULT_NOPAGE;
 		ret = vmf_insert_pfn(vma, vmf->address, pfn);
 		if (ret == VM_FAULT_NOPAGE)
 			vpm_fill_pmd_block(vma, vmf->address, pfn);
@@ -156,6 +168,28 @@ static vm_fault_t vpm_insert(struct vm_fault *vmf, unsigned int order,
 	}
 }
 
+/*
+ * A PTE fault holds state_lock for read, a huge fault for write: a PTE
+ * fault's check of the PMD and its insert are never split by a huge
+ * insert in the same block (see vpm_insert()).  Huge faults are one per
+ * 2 MiB or 1 GiB; serialising them costs nothing the PTE faults pay.
+ */
+static void vpm_fault_lock(struct vpm_device *vpm, unsigned int order)
+{
+	if (order)
+		down_write(&vpm->state_lock);
+	else
+		down_read(&vpm->state_lock);
+}
+
+static void vpm_fault_unlock(struct vpm_device *vpm, unsigned int order)
+{
+	if (order)
+		up_write(&vpm->state_lock);
+	else
+		up_read(&vpm->state_lock);
+}
+
 static vm_fault_t vpm_bar_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -177,7 +211,7 @@ static vm_fault_t vpm_bar_huge_fault(struct vm_fault *vmf, unsigned int order)
 		return VM_FAULT_FALLBACK;
 
 	down_read(&vdev->memory_lock);
-	down_read(&vpm->state_lock);
+	vpm_fault_lock(vpm, order);
 
 	recorded = READ_ONCE(vpm->state);
 	observed = vpm_state_of_core(vpm);
@@ -204,7 +238,7 @@ static vm_fault_t vpm_bar_huge_fault(struct vm_fault *vmf, unsigned int order)
 		break;
 	}
 
-	up_read(&vpm->state_lock);
+	vpm_fault_unlock(vpm, order);
 	up_read(&vdev->memory_lock);
 
 	if (ret == VM_FAULT_NOPAGE) {

@@ -150,10 +150,11 @@ void vpm_ones_mprotect(struct vpm_device *vpm, struct vm_area_struct *vma,
 		       unsigned long start, unsigned long end,
 		       unsigned long newflags)
 {
-	mmap_assert_write_locked(vma->vm_mm);
 	if ((newflags & VM_WRITE) && !(vma->vm_flags & VM_WRITE) &&
-	    vpm_ones_mode(vpm))
+	    vpm_ones_mode(vpm)) {
+		mmap_assert_write_locked(vma->vm_mm);
 		zap_vma_ptes(vma, start, end - start);
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_ones_mprotect);
 
@@ -165,9 +166,10 @@ EXPORT_SYMBOL_IF_KUNIT(vpm_ones_mprotect);
  */
 void vpm_ones_fork(struct vpm_device *vpm, struct vm_area_struct *parent)
 {
-	mmap_assert_write_locked(parent->vm_mm);
-	if (vpm_ones_mode(vpm) && READ_ONCE(vpm->ones.nr_private))
+	if (vpm_ones_mode(vpm) && READ_ONCE(vpm->ones.nr_private)) {
+		mmap_assert_write_locked(parent->vm_mm);
 		zap_vma_ptes(parent, parent->vm_start,
 			     parent->vm_end - parent->vm_start);
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_ones_fork);

@@ -29,9 +29,10 @@
  *     for read by the fault path and by read()/write() of a BAR (the gate,
  *     vpm_gate_enter()), for write by vfio-pci-core around resets,
  *     PCI_COMMAND and power-state changes, and by this module on revoke.
- *   - state_lock: vpm_device.state_lock.  Taken for read by the fault path
- *     and the gate (nested inside memory_lock), for write by every state
- *     transition.  It exists because reset_prepare() runs both with
+ *   - state_lock: vpm_device.state_lock.  Taken for read by PTE faults
+ *     and the gate (nested inside memory_lock), for write by huge faults
+ *     (so that no huge insert splits a PTE fault's check of the PMD from
+ *     its insert) and by every state transition.  It exists because reset_prepare() runs both with
  *     memory_lock held (the core's own resets) and without it (sysfs reset,
  *     a sibling's bus reset), so memory_lock alone cannot exclude faults
  *     from a reset window.  It also keeps vfio-pci-core's config state

@@ -136,7 +136,7 @@ static bool round_once(unsigned int i, uint64_t bar_size, int *errors)
 
 int main(int argc, char **argv)
 {
-	unsigned int rounds = 12, i, raced = 0;
+	unsigned int rounds = 40, i, raced = 0;
 	const char *bdf;
 	struct vt_region r;
 	unsigned long t0;
