@@ -136,7 +136,7 @@ demo: setup
 	@tests/vm/run.sh --smp 1 tests/guest/demo.sh
 	@echo "demo: pictures of the recorded trace (host side)"
 	@tracing/record-demo.sh --post --screenshot $(BUILD)/vm/demo/demo || \
-		echo "demo: the KernelShark screenshot failed; trace.dat, timeline.txt and devices.svg are there"
+		{ echo "demo: FAILED: a picture the demo promises could not be made (named above)" >&2; exit 1; }
 	@echo "demo: output in $(BUILD)/vm/demo/demo:"; ls -l $(BUILD)/vm/demo/demo
 
 clean:

@@ -21,6 +21,8 @@ VPM_PROG=setup
 . "$(dirname "$0")/common.sh"
 
 # Everything but the kernel itself; the kernel pair is added once chosen.
+# Installed without recommends: ImageMagick's SVG reader is its rsvg-convert
+# delegate, librsvg2-bin, listed here (the demo's devices.png needs it).
 TOOLS=(
 	build-essential kmod xz-utils git
 	linux-source-6.12
@@ -28,7 +30,7 @@ TOOLS=(
 	trace-cmd kernelshark libtraceevent-dev
 	dkms sparse busybox-static socat
 	flex bison bc libelf-dev libssl-dev ccache dwarves cpio
-	xvfb x11-apps xdotool imagemagick
+	xvfb x11-apps xdotool imagemagick librsvg2-bin
 )
 MIN_FREE_GB=${VPM_MIN_FREE_GB:-15}
 update=0
