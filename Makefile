@@ -135,6 +135,7 @@ demo: setup
 	@$(MAKE) --no-print-directory build
 	@tests/vm/run.sh --smp 1 tests/guest/demo.sh
 	@echo "demo: pictures of the recorded trace (host side)"
+	@$(MAKE) --no-print-directory -C tracing plugins
 	@tracing/record-demo.sh --post --screenshot $(BUILD)/vm/demo/demo || \
 		{ echo "demo: FAILED: a picture the demo promises could not be made (named above)" >&2; exit 1; }
 	@echo "demo: output in $(BUILD)/vm/demo/demo:"; ls -l $(BUILD)/vm/demo/demo
