@@ -8,6 +8,7 @@
 #   make sparse   the same build under sparse (C=2); fails on any warning
 #   make check    every test tier in CHECK_TIERS; last line "N passed, N failed"
 #   make demo     setup, build, boot a VM, run the demo on the edu device
+#   make deb      the Debian packages (dkms module, plugins) in build/deb/, lintian
 #   make clean
 #
 # KVER is the Debian 6.12 kernel release chosen by 'make setup'
@@ -49,7 +50,7 @@ VM_SUITES_debug ?= smoke mmap-suite ring-suite stress fault-inject
 USER_CFLAGS ?= -O2 -g -Wall -Wextra -Wformat=2 -Werror
 DEMO_PROGS := $(patsubst tests/demo/%.c,$(BUILD)/%,$(wildcard tests/demo/*.c))
 
-.PHONY: all setup build module modules user sparse check demo clean \
+.PHONY: all setup build module modules user sparse check demo deb clean \
 	need-kver debug-kernel $(addprefix check-,build sparse dkms selftest)
 
 all: build
@@ -139,6 +140,10 @@ demo: setup
 	@tracing/record-demo.sh --post --screenshot $(BUILD)/vm/demo/demo || \
 		{ echo "demo: FAILED: a picture the demo promises could not be made (named above)" >&2; exit 1; }
 	@echo "demo: output in $(BUILD)/vm/demo/demo:"; ls -l $(BUILD)/vm/demo/demo
+
+# Debian packages from a clean export of the tree (debian/build-deb.sh).
+deb:
+	@debian/build-deb.sh $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD)
