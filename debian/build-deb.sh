@@ -22,21 +22,28 @@ version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$VPM_REPO/dkms.conf")
 work=$out/src
 tree=$work/vfio-pci-mmap-$version
 
-# Build tools first: dpkg-checkbuilddeps names what else is missing.
+installed() {
+	[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" = "ii " ]
+}
+install_missing() {
+	[ "$#" -gt 0 ] || return 0
+	[ "$(id -u)" = 0 ] || vpm_die "missing: $* (apt-get install them, or run as root)"
+	vpm_msg "installing: $*"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" ||
+		vpm_die "apt-get install failed"
+}
+
+# The packaging tools first; then dpkg-checkbuilddeps names what else the
+# build needs.
 need=()
 for p in dpkg-dev debhelper dh-dkms lintian; do
-	[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null)" = "ii " ] || need+=("$p")
+	installed "$p" || need+=("$p")
 done
+install_missing "${need[@]}"
 missing=$(cd "$VPM_REPO" && dpkg-checkbuilddeps 2>&1 |
 	sed -n 's/.*Unmet build dependencies: //p' | sed 's/([^)]*)//g') || true
-read -r -a more <<<"$missing"
-need+=("${more[@]}")
-if [ "${#need[@]}" -gt 0 ]; then
-	[ "$(id -u)" = 0 ] || vpm_die "missing: ${need[*]} (apt-get install them, or run as root)"
-	vpm_msg "installing: ${need[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" ||
-		vpm_die "apt-get install failed"
-fi
+read -r -a need <<<"$missing"
+install_missing "${need[@]}"
 
 # A clean export: tracked and new files, no build output.
 rm -rf "$work"
