@@ -26,7 +26,7 @@ VPM_PROG=setup
 # libkshark-dev needs libjson-c-dev and libglu1-mesa-dev for its headers
 # (the KernelShark plugin, tracing/kshark/) but does not depend on them.
 TOOLS=(
-	build-essential kmod xz-utils git
+	build-essential kmod xz-utils git python3
 	linux-source-6.12
 	qemu-system-x86
 	trace-cmd kernelshark libtraceevent-dev
