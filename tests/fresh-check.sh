@@ -56,6 +56,7 @@ mkdir -p "$cache/debootstrap" "$cache/apt"
 base=${VPM_FRESH_DIR:-/var/tmp}
 mkdir -p "$base"
 root=$(mktemp -d "$base/vpm-fresh.XXXXXX")
+chmod 755 "$root"      # a root file system: others may enter it
 repo_in=/root/vfio-pci-mmap
 log=$root.log
 : >"$log"
@@ -77,8 +78,22 @@ phase_end() {
 mounted_under() {
 	findmnt -rn -o TARGET | awk -v r="$root" 'index($0, r "/") == 1 || $0 == r' | sort -r
 }
+# Processes still running in the root (a daemon a package started anyway):
+# found by their root directory, ended by pid.
+in_root_pids() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && echo "${p#/proc/}"
+	done
+	return 0
+}
 cleanup() {
-	local m
+	local m p
+	for p in $(in_root_pids); do
+		vpm_msg "ending pid $p, still running in the root: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+		kill "$p" 2>/dev/null || true
+	done
+	sleep 1
 	for m in $(mounted_under); do
 		umount -l "$m" 2>/dev/null || true
 	done
@@ -134,6 +149,11 @@ if [ -f /etc/apt/apt.conf.d/99artifact-registry ]; then
 	cp /etc/apt/apt.conf.d/99artifact-registry "$root/etc/apt/apt.conf.d/"
 fi
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+# A chroot, not a booted machine: packages must not start their daemons in
+# it (the usual policy-rc.d of chroots; a booted machine runs them under its
+# own init, and nothing here needs one).
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
 mount --rbind /dev "$root/dev"
