@@ -32,19 +32,22 @@ else
 	vpm_result FAIL packaged/bound-by-driverctl "$EDU_BDF is bound to '$drv'"
 	exit 1
 fi
-# The module driverctl's modprobe loaded is the one dkms installed.
-want=$(modinfo -F srcversion "$ko")
-have=$(cat /sys/module/vfio_pci_mmap/srcversion 2>/dev/null)
-if [ -n "$want" ] && [ "$want" = "$have" ]; then
-	vpm_result PASS packaged/loaded-from-dkms "srcversion $have"
+# The module driverctl's modprobe loaded is the one dkms installed: the one
+# modprobe resolves (modules.dep), and no other is there to resolve.
+loaded_from=$(modprobe --show-depends vfio-pci-mmap 2>&1 | sed -n 's/^insmod \([^ ]*vfio-pci-mmap\.ko[^ ]*\).*/\1/p')
+others=$(find "/lib/modules/$(uname -r)" -name 'vfio-pci-mmap.ko*' ! -path '*/updates/dkms/*')
+if [ -d /sys/module/vfio_pci_mmap ] && [ "$loaded_from" = "$ko" ] && [ -z "$others" ]; then
+	vpm_result PASS packaged/loaded-from-dkms "$loaded_from"
 else
-	vpm_result FAIL packaged/loaded-from-dkms "loaded srcversion '$have', $ko has '$want'"
+	vpm_result FAIL packaged/loaded-from-dkms "loaded: $([ -d /sys/module/vfio_pci_mmap ] && echo yes || echo no), modprobe resolves '$loaded_from', others: '$others'"
 fi
 vpm_say "driverctl list-overrides: $(driverctl list-overrides 2>&1 | tr '\n' ' ')"
 
 vpm_run packaged/vpm-demo "$REPO/build/vpm-demo" "$EDU_BDF"
 
-vpm_run packaged/driverctl-unset-override driverctl -v unset-override "$EDU_BDF"
+# edu has no driver of its own: without --noprobe, driverctl reprobes and
+# reports "failed to bind device ... to driver" (nothing matches it).
+vpm_run packaged/driverctl-unset-override driverctl -v --noprobe unset-override "$EDU_BDF"
 drv=$(vpm_driver "$EDU_BDF")
 if [ "$drv" != vfio-pci-mmap ]; then
 	vpm_result PASS packaged/unbound "$EDU_BDF bound to '${drv:-nothing}'"
