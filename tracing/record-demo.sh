@@ -28,6 +28,10 @@
 #   trace-session-BDF.json  the same for one device: only its driver events
 #   kernelshark.png      with --screenshot: KernelShark opened on it under
 #                        Xvfb (tracing/kshark-screenshot.sh)
+#   kernelshark-list.txt with --screenshot: the list text KernelShark shows
+#                        for the vfio_pci_mmap events with this project's
+#                        plugin (tracing/kshark/ks_list.c); every state
+#                        change must have the plugin's sentence
 #
 # Both forms redo the text and SVG if asked to (--post regenerates them from
 # trace.dat, so the host's copy of the scripts decides their look).  --post
@@ -46,7 +50,7 @@ while [ $# -gt 0 ]; do
 	--post) post=1; shift ;;
 	--screenshot) shot=1; shift ;;
 	--check) check=1; shift ;;
-	-h|--help) sed -n '4,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done
@@ -121,6 +125,23 @@ if [ "$post" = 1 ]; then
 			failed+=("trace-session-${dev//:/_}.json (kshark-session.py failed)")
 	done
 	if [ "$shot" = 1 ]; then
+		# The KernelShark plugin, checked without a display: every state
+		# change gets its sentence in KernelShark's list.
+		kslist=$here/../build/trace/kshark/ks-list
+		so=
+		for f in "$here/../build/trace/kshark/plugin-vfio_pci_mmap.so" \
+			/usr/lib/x86_64-linux-gnu/kernelshark/plugins/plugin-vfio_pci_mmap.so; do
+			[ -f "$f" ] && { so=$f; break; }
+		done
+		if [ -x "$kslist" ] && [ -n "$so" ] &&
+		   "$kslist" "$dir/trace.dat" "$so" >"$dir/kernelshark-list.txt"; then
+			n=$(grep -c '^vpm_state_change ' "$dir/kernelshark-list.txt")
+			ok=$(grep -c '^vpm_state_change .* because of ' "$dir/kernelshark-list.txt")
+			[ "$n" -gt 0 ] && [ "$ok" = "$n" ] ||
+				failed+=("the KernelShark plugin's list text ($ok of $n state changes; kernelshark-list.txt)")
+		else
+			failed+=("kernelshark-list.txt (the KernelShark plugin or ks-list is missing: make -C tracing kshark-plugin)")
+		fi
 		rm -f "$dir/kernelshark.png"
 		"$here/kshark-screenshot.sh" "$dir/trace.dat" "$dir/kernelshark.png" ||
 			failed+=("kernelshark.png (kshark-screenshot.sh failed)")

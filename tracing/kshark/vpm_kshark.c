@@ -267,11 +267,11 @@ static void vpm_ks_on_revoke(struct kshark_data_stream *s, void *rec,
 /* "1.234 ms" */
 static void vpm_ks_duration(char *buf, size_t len, int64_t ns)
 {
-	if (ns < 10000)
+	if (ns < 1000)
 		snprintf(buf, len, "%lld ns", (long long)ns);
-	else if (ns < 10000000)
+	else if (ns < 1000000)
 		snprintf(buf, len, "%.1f us", ns / 1e3);
-	else if (ns < 10000000000LL)
+	else if (ns < 1000000000)
 		snprintf(buf, len, "%.3f ms", ns / 1e6);
 	else
 		snprintf(buf, len, "%.3f s", ns / 1e9);
