@@ -8,6 +8,9 @@
 #   make sparse   the same build under sparse (C=2); fails on any warning
 #   make check    every test tier in CHECK_TIERS; last line "N passed, N failed"
 #   make demo     setup, build, boot a VM, run the demo on the edu device
+#   make deb      the Debian packages (dkms module, plugins) in build/deb/, lintian
+#   make fresh-check  the README's commands and the package on a debootstrap
+#                 root with nothing installed (not in make check; 20-40 min)
 #   make clean
 #
 # KVER is the Debian 6.12 kernel release chosen by 'make setup'
@@ -38,8 +41,9 @@ CHECK_OUT ?= $(BUILD)/check/manual
 
 # VM suites: every tests/guest/*.sh but the library, the KUnit runner (tier
 # kunit), the stress and fault-injection runs (debug kernel only) and the
-# traced demo.  Each boots its own VM.
-VM_SUITES ?= $(filter-out lib kunit stress trace-demo fault-inject,$(basename $(notdir $(wildcard tests/guest/*.sh))))
+# traced demo, and the packaged module's check (make fresh-check).  Each
+# boots its own VM.
+VM_SUITES ?= $(filter-out lib kunit stress trace-demo fault-inject packaged,$(basename $(notdir $(wildcard tests/guest/*.sh))))
 # On the debug kernel: the behaviour suites, the stress run and fault injection.
 VM_SUITES_debug ?= smoke mmap-suite ring-suite gate-suite stress fault-inject
 
@@ -49,7 +53,7 @@ VM_SUITES_debug ?= smoke mmap-suite ring-suite gate-suite stress fault-inject
 USER_CFLAGS ?= -O2 -g -Wall -Wextra -Wformat=2 -Werror
 DEMO_PROGS := $(patsubst tests/demo/%.c,$(BUILD)/%,$(wildcard tests/demo/*.c))
 
-.PHONY: all setup build module modules user sparse check demo clean \
+.PHONY: all setup build module modules user sparse check demo deb fresh-check clean \
 	need-kver debug-kernel $(addprefix check-,build sparse dkms selftest)
 
 all: build
@@ -135,9 +139,18 @@ demo: setup
 	@$(MAKE) --no-print-directory build
 	@tests/vm/run.sh --smp 1 tests/guest/demo.sh
 	@echo "demo: pictures of the recorded trace (host side)"
+	@$(MAKE) --no-print-directory -C tracing plugins
 	@tracing/record-demo.sh --post --screenshot $(BUILD)/vm/demo/demo || \
-		echo "demo: the KernelShark screenshot failed; trace.dat, timeline.txt and devices.svg are there"
+		{ echo "demo: FAILED: a picture the demo promises could not be made (named above)" >&2; exit 1; }
 	@echo "demo: output in $(BUILD)/vm/demo/demo:"; ls -l $(BUILD)/vm/demo/demo
+
+# Debian packages from a clean export of the tree (debian/build-deb.sh).
+deb:
+	@debian/build-deb.sh $(BUILD)/deb
+
+# The README on a fresh Debian 12 root (tests/fresh-check.sh).
+fresh-check:
+	@tests/fresh-check.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -20,9 +20,18 @@ tmp=$(mktemp -d /tmp/vpm-dkms.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/export" "$tmp/usrsrc" "$tmp/tree"
 
-# What a release tarball would hold: tracked and new files, no build output.
-(cd "$VPM_REPO" && git ls-files -z -co --exclude-standard) |
-	(cd "$VPM_REPO" && tar --null -T - -cf -) | tar -C "$tmp/export" -xf -
+# What a release tarball would hold: tracked and new files, no build output
+# (in a tree without git, e.g. a 'git archive' export: all of it but build/
+# and kbuild's objects).
+if git -C "$VPM_REPO" rev-parse --git-dir >/dev/null 2>&1; then
+	(cd "$VPM_REPO" && git ls-files -z -co --exclude-standard) |
+		(cd "$VPM_REPO" && tar --null -T - -cf -) | tar -C "$tmp/export" -xf -
+else
+	tar -C "$VPM_REPO" --exclude=./build --exclude='*.o' --exclude='*.ko' \
+		--exclude='*.mod' --exclude='*.mod.c' --exclude='.*.cmd' \
+		--exclude=Module.symvers --exclude=modules.order -cf - . |
+		tar -C "$tmp/export" -xf -
+fi
 
 export mok_signing_key=$tmp/mok.key mok_certificate=$tmp/mok.pub
 dkms=(dkms --dkmstree "$tmp/tree" --sourcetree "$tmp/usrsrc")

@@ -21,14 +21,19 @@ VPM_PROG=setup
 . "$(dirname "$0")/common.sh"
 
 # Everything but the kernel itself; the kernel pair is added once chosen.
+# Installed without recommends: ImageMagick's SVG reader is its rsvg-convert
+# delegate, librsvg2-bin, listed here (the demo's devices.png needs it).
+# libkshark-dev needs libjson-c-dev and libglu1-mesa-dev for its headers
+# (the KernelShark plugin, tracing/kshark/) but does not depend on them.
 TOOLS=(
-	build-essential kmod xz-utils git
+	build-essential kmod xz-utils git python3
 	linux-source-6.12
 	qemu-system-x86
 	trace-cmd kernelshark libtraceevent-dev
+	libkshark-dev libjson-c-dev libglu1-mesa-dev
 	dkms sparse busybox-static socat
 	flex bison bc libelf-dev libssl-dev ccache dwarves cpio
-	xvfb x11-apps xdotool imagemagick
+	xvfb x11-apps xdotool imagemagick librsvg2-bin
 )
 MIN_FREE_GB=${VPM_MIN_FREE_GB:-15}
 update=0

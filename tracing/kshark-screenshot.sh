@@ -4,9 +4,14 @@
 # Open a trace in KernelShark on a virtual X server and take a screenshot:
 # proof that a session opens, and a picture for the documentation.
 #
-#   tracing/kshark-screenshot.sh [--dev BDF] [--wait SEC] TRACE.DAT OUT.PNG
+#   tracing/kshark-screenshot.sh [--dev BDF] [--wait SEC] [--no-plugin]
+#                                TRACE.DAT OUT.PNG
 #
-# Writes the session next to the trace (tracing/kshark-session.py), runs
+# Writes the session next to the trace (tracing/kshark-session.py), with
+# this project's KernelShark plugin (device state bands, zap and refusal
+# marks, list text; built by "make -C tracing kshark-plugin", or installed
+# by the vfio-pci-mmap-trace-plugins package: exits nonzero if neither is
+# there, unless --no-plugin), runs
 # "kernelshark -s SESSION" under Xvfb, closes the warning KernelShark shows
 # when run as root (Return), waits for the window, and saves the screen as
 # OUT.PNG (xwd + ImageMagick's convert, cropped to the window).  Needs:
@@ -17,15 +22,17 @@ set -euo pipefail
 
 dev=()
 wait_s=6
+plugin=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--dev) dev=(--dev "${2:?}"); shift 2 ;;
 	--wait) wait_s=${2:?}; shift 2 ;;
-	-h|--help) sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--no-plugin) plugin=0; shift ;;
+	-h|--help) sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done
-[ $# -eq 2 ] || { echo "usage: kshark-screenshot.sh [--dev BDF] TRACE.DAT OUT.PNG" >&2; exit 2; }
+[ $# -eq 2 ] || { echo "usage: kshark-screenshot.sh [--dev BDF] [--wait SEC] [--no-plugin] TRACE.DAT OUT.PNG" >&2; exit 2; }
 trace=$(realpath "$1")
 png=$(realpath -m "$2")
 here=$(dirname "$(realpath "$0")")
@@ -33,7 +40,19 @@ for t in Xvfb xdotool xwd convert kernelshark; do
 	command -v "$t" >/dev/null || { echo "kshark-screenshot.sh: no $t" >&2; exit 1; }
 done
 
-session=$(python3 "$here/kshark-session.py" "${dev[@]}" "$trace")
+ksplug=(--no-plugin)
+if [ "$plugin" = 1 ]; then
+	for so in "$here/../build/trace/kshark/plugin-vfio_pci_mmap.so" \
+		/usr/lib/x86_64-linux-gnu/kernelshark/plugins/plugin-vfio_pci_mmap.so; do
+		[ -f "$so" ] && { ksplug=(--plugin "$(realpath "$so")"); break; }
+	done
+	[ "${ksplug[0]}" = --plugin ] || {
+		echo "kshark-screenshot.sh: no KernelShark plugin (make -C tracing kshark-plugin)" >&2
+		exit 1
+	}
+	echo "plugin: ${ksplug[1]}"
+fi
+session=$(python3 "$here/kshark-session.py" "${ksplug[@]}" "${dev[@]}" "$trace")
 echo "session: $session"
 
 xvfb_pid=

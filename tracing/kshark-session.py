@@ -3,7 +3,7 @@
 """Write a KernelShark 2.x session for a vfio-pci-mmap trace.
 
   kshark-session.py [-o FILE] [--dev BDF] [--all-events] [--size WxH]
-                    TRACE.DAT
+                    [--plugin SO | --no-plugin] TRACE.DAT
 
 Open it with:  kernelshark -s FILE
 
@@ -18,7 +18,13 @@ pciehp thread that revoked it on hot-unplug, ...), zoomed to the span of
 the driver's events; marker A is on the first vfio_pci_mmap event, marker B
 on the last, so the A,B delta reads how long the device's story took.
 
-KernelShark checks the trace file's modification time against the session:
+The session loads this project's KernelShark plugin (tracing/kshark/: each
+device's state as coloured bands, zaps and refused faults marked, readable
+list text): --plugin SO, by default the one built in build/trace/kshark/ or
+else the installed one (the vfio-pci-mmap-trace-plugins package), if any.
+
+KernelShark checks the trace file's modification time against the session
+(and a plugin's against its entry):
 write the session after the trace is final, next to it, and do not copy the
 trace afterwards (regenerate the session instead).
 """
@@ -31,6 +37,14 @@ import sys
 sys.dont_write_bytecode = True    # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vpmtrace  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PLUGIN_NAME = "vfio_pci_mmap"
+PLUGIN_FILE = "plugin-%s.so" % PLUGIN_NAME
+PLUGIN_PLACES = [
+    os.path.join(HERE, "..", "build", "trace", "kshark", PLUGIN_FILE),
+    os.path.join("/usr/lib/x86_64-linux-gnu/kernelshark/plugins", PLUGIN_FILE),
+]
 
 SHOWN = ["vfio_pci_mmap/" + e for e in vpmtrace.VPM_EVENTS] + [
     "ftrace/print",
@@ -59,6 +73,13 @@ def session(path, events, args):
     # Rows are the entries of the file in time order (trace-cmd report's).
     rows = {id(e): i for i, e in enumerate(events)}
     width, height = (int(x) for x in args.size.split("x"))
+    registered = [["missed_events", True]]
+    user_plugins = []
+    if args.plugin:
+        so = os.path.realpath(args.plugin)
+        registered.append([PLUGIN_NAME, True])
+        user_plugins.append({"name": PLUGIN_NAME, "file": so,
+                             "time": int(os.stat(so).st_mtime)})
     filters = {"type": "kshark.config.filter", "filter mask": 7}
     if not args.all_events:
         filters["show event filter"] = SHOWN
@@ -89,7 +110,7 @@ def session(path, events, args):
             "plugins": {
                 "type": "kshark.config.plugins",
                 # sched_events needs sched_switch, which is not recorded.
-                "registered": [["missed_events", True]],
+                "registered": registered,
             },
             "CPUPlots": cpus,
             "TaskPlots": pids,
@@ -103,7 +124,8 @@ def session(path, events, args):
         },
         "ViewTop": rows[id(vpm[0])],
         "ColorScheme": 0.75,
-        "User Plugins": {"type": "kshark.config.plugins", "obj. files": []},
+        "User Plugins": {"type": "kshark.config.plugins",
+                         "obj. files": user_plugins},
     }
 
 
@@ -116,8 +138,19 @@ def main():
     p.add_argument("--dev", help="one device (BDF)")
     p.add_argument("--all-events", action="store_true")
     p.add_argument("--size", default="1500x950", help="window, WxH")
+    p.add_argument("--plugin", help="the KernelShark plugin to load "
+                   "(default: the built or installed " + PLUGIN_FILE + ")")
+    p.add_argument("--no-plugin", action="store_true",
+                   help="load no plugin of this project")
     p.add_argument("trace", help="trace.dat")
     args = p.parse_args()
+    if args.no_plugin:
+        args.plugin = None
+    elif not args.plugin:
+        args.plugin = next((f for f in PLUGIN_PLACES if os.path.isfile(f)),
+                           None)
+    elif not os.path.isfile(args.plugin):
+        p.error("no plugin " + args.plugin)
     events, _ = vpmtrace.load(args.trace)
     doc = session(args.trace, events, args)
     out = args.output or "%s%s-session.json" % (
