@@ -32,12 +32,7 @@ int main(int argc, char **argv)
 	int efd, efd2;
 	int32_t fd;
 
-	vt_parse_common_args(argc, argv, "EDU_BDF", &bdf);
-	bdf = vt_require_bdf(bdf, "EDU_BDF");
-	vt_open_or_skip(&d, bdf);
-	ring_find_or_bail(&d, &r);
-	if (ring_map(&r))
-		vt_bail("cannot map the ring");
+	bdf = ring_test_open(argc, argv, &d, &r);
 
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	efd2 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -327,3 +327,22 @@ void ring_print_record(const char *what,
 	       (unsigned long long)rec->region_offset,
 	       (unsigned long long)rec->timestamp_ns, rec->version, rec->size);
 }
+
+/*
+ * What most ring tests start with: parse --bdf (default $EDU_BDF), open
+ * the device (or skip), find the ring and map it (or bail).  Returns the
+ * BDF.
+ */
+const char *ring_test_open(int argc, char **argv, struct vt_dev *d,
+			   struct ring *r)
+{
+	const char *bdf = NULL;
+
+	vt_parse_common_args(argc, argv, "EDU_BDF", &bdf);
+	bdf = vt_require_bdf(bdf, "EDU_BDF");
+	vt_open_or_skip(d, bdf);
+	ring_find_or_bail(d, r);
+	if (ring_map(r))
+		vt_bail("cannot map the ring");
+	return bdf;
+}

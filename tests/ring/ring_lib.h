@@ -37,6 +37,8 @@ struct ring {
 
 /* Find the ring region of an open device; 0 or -errno (-ENOENT: none). */
 int ring_find(struct vt_dev *d, struct ring *r);
+const char *ring_test_open(int argc, char **argv, struct vt_dev *d,
+			   struct ring *r);
 /* ring_find() or vt_bail(). */
 void ring_find_or_bail(struct vt_dev *d, struct ring *r);
 /* Map the three parts (header RO, cons RW, entries RO); 0 or -errno. */

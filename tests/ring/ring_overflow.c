@@ -24,12 +24,7 @@ int main(int argc, char **argv)
 	struct vt_dev d;
 	struct ring r;
 
-	vt_parse_common_args(argc, argv, "EDU_BDF", &bdf);
-	bdf = vt_require_bdf(bdf, "EDU_BDF");
-	vt_open_or_skip(&d, bdf);
-	ring_find_or_bail(&d, &r);
-	if (ring_map(&r))
-		vt_bail("cannot map the ring");
+	bdf = ring_test_open(argc, argv, &d, &r);
 	E = r.cap.nr_entries;
 
 	/* Start from an empty ring wherever the indices are. */

@@ -29,12 +29,7 @@ int main(int argc, char **argv)
 	ssize_t n;
 	char small[16];
 
-	vt_parse_common_args(argc, argv, "EDU_BDF", &bdf);
-	bdf = vt_require_bdf(bdf, "EDU_BDF");
-	vt_open_or_skip(&d, bdf);
-	ring_find_or_bail(&d, &r);
-	if (ring_map(&r))
-		vt_bail("cannot map the ring");
+	bdf = ring_test_open(argc, argv, &d, &r);
 
 	ring_skip_all(&r);
 	p0 = ring_prod(&r);
