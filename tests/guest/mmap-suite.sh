@@ -108,6 +108,7 @@ t bad_input 60
 t stress 120 --seconds "${SECONDS_STRESS:-10}"
 t revoke_ones 120
 t msix_sparse 60
+t reset_close 120
 
 if wanted unplug; then
 	unplug_args=()
