@@ -21,33 +21,6 @@
 #include "vfio_pci_mmap_trace.h"
 #include <kunit/visibility.h>
 
-#define VPM_PGOFF_INDEX_SHIFT	(VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT)
-#define VPM_PGOFF_MASK		((1ULL << VPM_PGOFF_INDEX_SHIFT) - 1)
-
-/**
- * vpm_vma_region() - region index a vma maps
- * @vma: a vma of the device file
- *
- * Return: the index encoded in vm_pgoff.
- */
-u32 vpm_vma_region(struct vm_area_struct *vma)
-{
-	return vma->vm_pgoff >> VPM_PGOFF_INDEX_SHIFT;
-}
-EXPORT_SYMBOL_IF_KUNIT(vpm_vma_region);
-
-/**
- * vpm_vma_region_pgoff() - page offset of a vma's start within its region
- * @vma: a vma of the device file
- *
- * Return: the offset in pages.
- */
-u64 vpm_vma_region_pgoff(struct vm_area_struct *vma)
-{
-	return vma->vm_pgoff & VPM_PGOFF_MASK;
-}
-EXPORT_SYMBOL_IF_KUNIT(vpm_vma_region_pgoff);
-
 /*
  * The rest of a PMD block is filled through apply_to_page_range(), one
  * page-table lock per block, with the protection vmf_insert_pfn() chose

@@ -268,6 +268,26 @@ static inline const char *vpm_name(struct vpm_device *vpm)
 	return vpm->core.pdev ? pci_name(vpm->core.pdev) : "none";
 }
 
+/*
+ * A vma of the device file encodes the region index in the top bits of
+ * vm_pgoff (VFIO_PCI_OFFSET_SHIFT) and the page offset within the region
+ * below them; split and mremap keep the encoding.
+ */
+#define VPM_PGOFF_INDEX_SHIFT	(VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT)
+#define VPM_PGOFF_MASK		((1ULL << VPM_PGOFF_INDEX_SHIFT) - 1)
+
+/* The region index a vma of the device file maps. */
+static inline u32 vpm_vma_region(struct vm_area_struct *vma)
+{
+	return vma->vm_pgoff >> VPM_PGOFF_INDEX_SHIFT;
+}
+
+/* The page offset of a vma's start within its region. */
+static inline u64 vpm_vma_region_pgoff(struct vm_area_struct *vma)
+{
+	return vma->vm_pgoff & VPM_PGOFF_MASK;
+}
+
 /* Module parameters (main.c). */
 extern int vpm_param_revoke;
 extern bool vpm_param_msix_mappable;
@@ -347,8 +367,6 @@ ssize_t vpm_bar_rw(struct vpm_device *vpm, char __user *buf, size_t count,
 
 /* bar_mmap.c */
 int vpm_bar_mmap(struct vpm_device *vpm, struct vm_area_struct *vma);
-u32 vpm_vma_region(struct vm_area_struct *vma);
-u64 vpm_vma_region_pgoff(struct vm_area_struct *vma);
 
 /* region_info.c */
 long vpm_ioctl_get_region_info(struct vpm_device *vpm, void __user *arg);
