@@ -808,8 +808,8 @@ static void vpm_revoke_in_ones_mode_never_lets_an_access_reach_the_bar(struct ku
 	KUNIT_EXPECT_EQ(test, val, ~0ULL);
 	KUNIT_EXPECT_EQ(test, ctx.vpm->ones.nr_private, 2U);
 	/* The shared page itself was never written. */
-	KUNIT_EXPECT_EQ(test, memchr_inv(page_address(ctx.vpm->ones.page), 0xff,
-					 PAGE_SIZE), NULL);
+	KUNIT_EXPECT_NULL(test, memchr_inv(page_address(ctx.vpm->ones.page),
+					   0xff, PAGE_SIZE));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx.vpm->refused), 0L);
 	vpm_unmap(test, addr, 2);
 }
