@@ -118,23 +118,29 @@ static vm_fault_t vpm_insert(struct vm_fault *vmf, unsigned int order,
 			vpm_fill_pmd_block(vma, vmf->address, pfn);
 		return ret;
 	/*
-	 * Never ask for a write upgrade: the mm chose ->huge_fault after an
-	 * unlocked pmd_none()/pud_none() check, and while this fault waited
-	 * for memory_lock another thread's PTE fault may have put a page
-	 * table there (THP disabled for the process meanwhile).  With write
-	 * true, insert_pfn_pmd() then warns; with false it leaves the entry
-	 * alone and the access retries through the PTE path.  The entry is
-	 * writable anyway: vm_page_prot of a shared writable vma allows it.
+	 * Ask for a write upgrade only of an entry that is already this
+	 * huge mapping: a write to it faults here when it is read-only
+	 * (soft-dirty tracking, clear_refs, write-protects it), and without
+	 * the upgrade the write would fault again forever.  Never for an
+	 * empty entry: the mm chose ->huge_fault after an unlocked
+	 * pmd_none()/pud_none() check, and a page table may have appeared
+	 * since (THP disabled for the process meanwhile); insert_pfn_pmd()
+	 * and insert_pfn_pud() warn when asked to upgrade a table, and
+	 * without the upgrade leave it alone and the access retries below.
+	 * A leaf cannot change under this fault: zaps and munmap are
+	 * excluded by the locks it holds, PTE faults by state_lock.
 	 */
 #ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
 	case PMD_ORDER:
 		return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
-					  false);
+					  (vmf->flags & FAULT_FLAG_WRITE) &&
+					  pmd_leaf(pmdp_get_lockless(vmf->pmd)));
 #endif
 #ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
 	case PUD_ORDER:
 		return vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
-					  false);
+					  (vmf->flags & FAULT_FLAG_WRITE) &&
+					  pud_leaf(READ_ONCE(*vmf->pud)));
 #endif
 	default:
 		return VM_FAULT_FALLBACK;

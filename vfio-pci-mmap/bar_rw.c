@@ -155,6 +155,9 @@ ssize_t vpm_bar_rw(struct vpm_device *vpm, char __user *buf, size_t count,
 	if (!pci_resource_start(pdev, bar) ||
 	    pos >= pci_resource_len(pdev, bar))
 		return -EINVAL;
+	/* Neither claim nor resume a device that is going away. */
+	if (vpm_revoked(vpm))
+		return -ENODEV;
 	count = min_t(u64, count, pci_resource_len(pdev, bar) - pos);
 
 	ret = vfio_pci_core_setup_barmap(vdev, bar);

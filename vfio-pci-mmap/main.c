@@ -155,6 +155,8 @@ static ssize_t vpm_rw(struct vpm_device *vpm, char __user *buf, size_t count,
 {
 	unsigned int index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
 
+	if (!count)	/* as vfio-pci-core: nothing claimed, nothing resumed */
+		return 0;
 	if (index < VFIO_PCI_ROM_REGION_INDEX)
 		return vpm_bar_rw(vpm, buf, count, ppos, iswrite);
 	/* Revocation is decided under the gate for the BARs; a hint here. */
@@ -223,6 +225,30 @@ static int vpm_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma)
 	return ret;
 }
 
+/*
+ * An ioeventfd writes a BAR behind the mappings' back: refuse to set one
+ * up in a reset window or once revoked, decided under the gate; tearing
+ * one down (fd -1) is always allowed.  One set up before a window can
+ * still fire in it: vfio-pci-core's handler checks memory decoding only
+ * (vfio_pci_ioeventfd_handler()) and offers no hook.  Malformed requests
+ * are the core's to refuse.
+ */
+static int vpm_ioeventfd_gate(struct vpm_device *vpm, void __user *arg)
+{
+	struct vfio_device_ioeventfd ioeventfd;
+	int ret;
+
+	if (copy_from_user(&ioeventfd, arg,
+			   offsetofend(struct vfio_device_ioeventfd, fd)))
+		return -EFAULT;
+	if (ioeventfd.fd < 0)
+		return 0;
+	ret = vpm_gate_enter(vpm, false);
+	if (!ret)
+		vpm_gate_exit(vpm);
+	return ret;
+}
+
 static long vpm_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 		      unsigned long arg)
 {
@@ -237,17 +263,9 @@ static long vpm_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 			return ret;
 		break;
 	case VFIO_DEVICE_IOEVENTFD:
-		/*
-		 * An ioeventfd writes a BAR behind the mappings' back: refuse
-		 * to set one up in a reset window or once revoked, decided
-		 * under the gate.  One set up before a window can still fire
-		 * in it: vfio-pci-core's handler checks memory decoding only
-		 * (vfio_pci_ioeventfd_handler()), and offers no hook.
-		 */
-		ret = vpm_gate_enter(vpm, false);
+		ret = vpm_ioeventfd_gate(vpm, (void __user *)arg);
 		if (ret)
 			return ret;
-		vpm_gate_exit(vpm);
 		break;
 	}
 

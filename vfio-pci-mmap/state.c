@@ -99,6 +99,26 @@ void vpm_state_detach_core(struct vpm_device *vpm)
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_state_detach_core);
 
+/*
+ * What vfio-pci-core's read()/write() tests (__vfio_pci_memory_enabled()):
+ * not in D3hot or deeper, and memory decoding on unless the device has no
+ * command-register memory enable (SR-IOV VFs).  Runtime low power does not
+ * refuse read()/write(): the core resumes the device for them.  The caller
+ * holds state_lock and the core is attached.
+ */
+static bool vpm_core_decodes(struct vpm_device *vpm)
+{
+	struct pci_dev *pdev = vpm->core.pdev;
+	u16 cmd;
+
+	if (!vpm->core_attached)
+		return true;
+	cmd = le16_to_cpu(READ_ONCE(*(__le16 *)&vpm->core.vconfig[PCI_COMMAND]));
+	return (__force int)READ_ONCE(pdev->current_state) <
+	       (__force int)PCI_D3hot &&
+	       (pdev->no_command_memory || (cmd & PCI_COMMAND_MEMORY));
+}
+
 /**
  * vpm_state_of_core() - the access state vfio-pci-core's fields describe
  * @vpm: the device; the caller holds state_lock (read or write), which
@@ -117,20 +137,16 @@ EXPORT_SYMBOL_IF_KUNIT(vpm_state_detach_core);
 enum vpm_state vpm_state_of_core(struct vpm_device *vpm)
 {
 	struct vfio_pci_core_device *vdev = &vpm->core;
-	struct pci_dev *pdev = vdev->pdev;
-	u16 cmd;
 
 	lockdep_assert_held(&vpm->state_lock);
 	/* Not open: nothing can be mapped, and there is no config state. */
 	if (!vpm->core_attached)
 		return VPM_STATE_ENABLED;
-	cmd = le16_to_cpu(READ_ONCE(*(__le16 *)&vdev->vconfig[PCI_COMMAND]));
-
 	if (READ_ONCE(vdev->pm_runtime_engaged) ||
-	    (__force int)READ_ONCE(pdev->current_state) >=
+	    (__force int)READ_ONCE(vdev->pdev->current_state) >=
 	    (__force int)PCI_D3hot)
 		return VPM_STATE_LOW_POWER;
-	if (!pdev->no_command_memory && !(cmd & PCI_COMMAND_MEMORY))
+	if (!vpm_core_decodes(vpm))
 		return VPM_STATE_MEM_DISABLED;
 	return VPM_STATE_ENABLED;
 }
@@ -173,7 +189,8 @@ EXPORT_SYMBOL_IF_KUNIT(vpm_access_decide);
  *
  * Return: 0 with both locks held, dropped by vpm_gate_exit(); or, with no
  * lock held, -EAGAIN inside a reset window, -ENODEV once revoked, -EIO
- * with memory decoding off or in low power (vfio-pci-core's errno).
+ * with memory decoding off or in D3hot (vfio-pci-core's test and errno:
+ * runtime low power is resumed by the caller, as the core does).
  */
 int vpm_gate_enter(struct vpm_device *vpm, bool mem)
 {
@@ -187,7 +204,7 @@ int vpm_gate_enter(struct vpm_device *vpm, bool mem)
 		ret = -ENODEV;
 	else if (state == VPM_STATE_RESETTING)
 		ret = -EAGAIN;
-	else if (mem && vpm_state_of_core(vpm) != VPM_STATE_ENABLED)
+	else if (mem && !vpm_core_decodes(vpm))
 		ret = -EIO;
 	if (ret)
 		vpm_gate_exit(vpm);

@@ -95,6 +95,7 @@ bind "$NVME_BDF" nvme
 t lazy_fault 60
 t huge 600
 t huge_race 300
+t soft_dirty 60
 t block_fill 120
 t reset 60
 t mem_disable 60
