@@ -778,7 +778,7 @@ static void vpm_revoke_zaps_once_and_then_refuses_every_transition(struct kunit 
 static void vpm_revoke_in_ones_mode_never_lets_an_access_reach_the_bar(struct kunit *test)
 {
 	struct vpm_map_ctx ctx;
-	unsigned long addr;
+	unsigned long addr, pfn;
 	u64 val, *bar;
 
 	vpm_map_setup(test, &ctx);
@@ -806,6 +806,14 @@ static void vpm_revoke_in_ones_mode_never_lets_an_access_reach_the_bar(struct ku
 	KUNIT_EXPECT_EQ(test, val, ~0ULL);
 	KUNIT_ASSERT_EQ(test, vpm_read(addr + 8, &val), 0);
 	KUNIT_EXPECT_EQ(test, val, ~0ULL);
+	KUNIT_EXPECT_EQ(test, ctx.vpm->ones.nr_private, 2U);
+
+	/* After a zap (fork, mprotect) the vma finds its pages again. */
+	pfn = vpm_test_pfn_at(addr);
+	vpm_test_zap(ctx.vpm, VPM_REASON_REQUEST, VPM_ZAP_ALL);
+	KUNIT_ASSERT_EQ(test, vpm_read(addr, &val), 0);
+	KUNIT_EXPECT_EQ(test, val, 0x42ULL);
+	KUNIT_EXPECT_EQ(test, vpm_test_pfn_at(addr), pfn);
 	KUNIT_EXPECT_EQ(test, ctx.vpm->ones.nr_private, 2U);
 	/* The shared page itself was never written. */
 	KUNIT_EXPECT_NULL(test, memchr_inv(page_address(ctx.vpm->ones.page),

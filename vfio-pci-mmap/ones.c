@@ -22,7 +22,10 @@
  * The private pages are the device's, freed when it is closed (no vma can
  * map it any more), charged to the faulting task's memory cgroup and
  * limited to VPM_ONES_MAX_PRIVATE per device; a fault past the limit gets
- * SIGBUS.  A page per address rather than one per vma: a page per vma
+ * SIGBUS.  A vma finds the page it mapped at an offset again (its
+ * tracking entry keeps them by offset), so refaults after the zaps of
+ * fork and mprotect, and faults racing on one address, take no new page;
+ * a vma made by a split, an mremap or a fork starts with none.  A page per address rather than one per vma: a page per vma
  * would show a write at one offset through every other page of the vma.
  */
 #include <linux/mm.h>
@@ -77,11 +80,22 @@ void vpm_ones_release(struct vpm_device *vpm)
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_ones_release);
 
-/* A private page of all-ones for one address of one vma, or NULL. */
-static struct page *vpm_ones_private_page(struct vpm_device *vpm)
+/*
+ * The private page of all-ones for page @idx of the vma @m tracks: the one
+ * it mapped before (after a zap by fork or mprotect, or when two threads
+ * fault it at once), else a new one, owned by the device.  NULL past the
+ * limit or when out of memory.
+ */
+static struct page *vpm_ones_private_page(struct vpm_device *vpm,
+					  struct vpm_mapping *m,
+					  unsigned long idx)
 {
-	struct page *page;
+	struct page *page, *old;
 	bool full;
+
+	page = xa_load(&m->ones, idx);
+	if (page)
+		return page;
 
 	spin_lock(&vpm->ones.lock);
 	full = vpm->ones.nr_private >= VPM_ONES_MAX_PRIVATE;
@@ -92,13 +106,20 @@ static struct page *vpm_ones_private_page(struct vpm_device *vpm)
 		return NULL;
 
 	page = vpm_ones_alloc(GFP_KERNEL_ACCOUNT);
-	spin_lock(&vpm->ones.lock);
-	if (page)
+	old = page ? xa_cmpxchg(&m->ones, idx, NULL, page, GFP_KERNEL) : NULL;
+	if (page && !old) {
+		spin_lock(&vpm->ones.lock);
 		list_add(&page->lru, &vpm->ones.private);
-	else
-		vpm->ones.nr_private--;
+		spin_unlock(&vpm->ones.lock);
+		return page;
+	}
+	/* No page, no room in the xarray, or another fault stored one. */
+	if (page)
+		__free_page(page);
+	spin_lock(&vpm->ones.lock);
+	vpm->ones.nr_private--;
 	spin_unlock(&vpm->ones.lock);
-	return page;
+	return xa_is_err(old) ? NULL : old;
 }
 
 /**
@@ -120,7 +141,9 @@ vm_fault_t vpm_ones_fault(struct vpm_device *vpm, struct vm_fault *vmf)
 	if (!(vma->vm_flags & VM_WRITE))
 		return vmf_insert_pfn_prot(vma, addr,
 					   page_to_pfn(vpm->ones.page), prot);
-	page = vpm_ones_private_page(vpm);
+	page = vpm_ones_private_page(vpm, vma->vm_private_data,
+				      vpm_vma_region_pgoff(vma) +
+				      ((addr - vma->vm_start) >> PAGE_SHIFT));
 	if (!page)
 		return READ_ONCE(vpm->ones.nr_private) >= VPM_ONES_MAX_PRIVATE ?
 		       VM_FAULT_SIGBUS : VM_FAULT_OOM;

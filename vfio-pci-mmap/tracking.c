@@ -43,7 +43,11 @@ EXPORT_SYMBOL_IF_KUNIT(vpm_tracker_init);
  */
 struct vpm_mapping *vpm_mapping_alloc(gfp_t gfp)
 {
-	return kzalloc(sizeof(struct vpm_mapping), gfp);
+	struct vpm_mapping *m = kzalloc(sizeof(*m), gfp);
+
+	if (m)
+		xa_init(&m->ones);
+	return m;
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_mapping_alloc);
 
@@ -160,6 +164,7 @@ void vpm_vma_close(struct vm_area_struct *vma)
 
 	trace_vpm_vma_untrack(vpm, m, VPM_TRACK_MMAP, count);
 	vma->vm_private_data = NULL;
+	xa_destroy(&m->ones);
 	kfree(m);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_vma_close);

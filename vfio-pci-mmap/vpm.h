@@ -54,6 +54,7 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/vfio_pci_core.h>
+#include <linux/xarray.h>
 #include "sparse.h"
 
 /**
@@ -189,6 +190,8 @@ struct vpm_ones {
  * @faults: faults served for this vma.
  * @region: region index the vma maps.
  * @populated: set by a successful fault, cleared by a zap.
+ * @ones: the private all-ones pages this vma mapped once revoked, by page
+ *	offset in the region (ones.c); the device owns the pages.
  *
  * The vma's lifetime owns the entry: created at mmap or ->open, freed at
  * ->close.  vma->vm_private_data points here.
@@ -201,6 +204,7 @@ struct vpm_mapping {
 	atomic_long_t faults;
 	u32 region;
 	bool populated;
+	struct xarray ones;
 };
 
 /**
