@@ -25,8 +25,9 @@
  * SIGBUS.  A vma finds the page it mapped at an offset again (its
  * tracking entry keeps them by offset), so refaults after the zaps of
  * fork and mprotect, and faults racing on one address, take no new page;
- * a vma made by a split, an mremap or a fork starts with none.  A page per address rather than one per vma: a page per vma
- * would show a write at one offset through every other page of the vma.
+ * a vma made by a split, an mremap or a fork starts with none.  A page per
+ * address rather than one per vma: a page per vma would show a write at
+ * one offset through every other page of the vma.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -142,8 +143,8 @@ vm_fault_t vpm_ones_fault(struct vpm_device *vpm, struct vm_fault *vmf)
 		return vmf_insert_pfn_prot(vma, addr,
 					   page_to_pfn(vpm->ones.page), prot);
 	page = vpm_ones_private_page(vpm, vma->vm_private_data,
-				      vpm_vma_region_pgoff(vma) +
-				      ((addr - vma->vm_start) >> PAGE_SHIFT));
+				     vpm_vma_region_pgoff(vma) +
+				     ((addr - vma->vm_start) >> PAGE_SHIFT));
 	if (!page)
 		return READ_ONCE(vpm->ones.nr_private) >= VPM_ONES_MAX_PRIVATE ?
 		       VM_FAULT_SIGBUS : VM_FAULT_OOM;
