@@ -5,7 +5,8 @@
  * Records read() returns are byte for byte those the mapping shows; read()
  * advances the same consumer index the mapping shows; the header and cons
  * parts read() the same bytes as mapped; write() sets the consumer index
- * only with a valid value, whole; everything else is refused.
+ * only with a valid value, whole; everything else is refused.  A read or
+ * write of 0 bytes returns 0.
  *
  *   ring_rw [--bdf BDF]        (default $EDU_BDF)
  */
@@ -136,6 +137,14 @@ int main(int argc, char **argv)
 		 "read() works again");
 	CHECK(!(r.hdr->flags & VFIO_PCI_MMAP_RING_F_CONS_INVALID),
 	      "CONS_INVALID is clear");
+
+	/* 0 bytes: 0, as vfio-pci-core answers for every region. */
+	CHECK_EQ(ring_pread(&r, r.cap.entries_offset, got, 0), 0,
+		 "read() of 0 bytes of the entries returns 0");
+	CHECK_EQ(ring_pwrite(&r, r.cap.cons_offset, &v, 0), 0,
+		 "write() of 0 bytes of the consumer index returns 0");
+	CHECK_EQ(vt_region_pread(&d, VFIO_PCI_BAR0_REGION_INDEX, 0, &v, 0), 0,
+		 "read() of 0 bytes of BAR0 returns 0");
 
 	ring_unmap(&r);
 	vt_close(&d);
