@@ -39,10 +39,14 @@ int main(int argc, char **argv)
 
 	child = fork();
 	if (child == 0) {
-		/* Gaps of 0 to 7 ms let opens through between resets. */
+		/*
+		 * Gaps of 0 to 7 ms let opens through between resets, and a
+		 * 100 ms one every 8th reset lets a slow (debug) kernel's open
+		 * through too.
+		 */
 		for (i = 0;; i++) {
 			vt_write_file(path, "1");
-			usleep((i * 2654435761u >> 20) % 8000);
+			usleep(i % 8 == 7 ? 100000 : (i * 2654435761u >> 20) % 8000);
 		}
 	}
 	end = vt_now() + seconds;
