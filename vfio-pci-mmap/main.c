@@ -27,10 +27,8 @@ int vpm_param_revoke = VPM_REVOKE_AUTO;
 EXPORT_SYMBOL_IF_KUNIT(vpm_param_revoke);
 bool vpm_param_msix_mappable = true;
 
-static const char * const vpm_revoke_names[] = {
-	[VPM_REVOKE_AUTO]	= "auto",
-	[VPM_REVOKE_SIGBUS]	= "sigbus",
-	[VPM_REVOKE_ONES]	= "ones",
+static const char * const vpm_revoke_names[VPM_REVOKE_NR] = {
+	VPM_REVOKE_LIST(VPM_NAMES_STRING, VPM_NAMES_STRING)
 };
 
 static int vpm_revoke_set(const char *val, const struct kernel_param *kp)

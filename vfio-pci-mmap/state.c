@@ -20,26 +20,11 @@
 #include <kunit/visibility.h>
 
 static const char * const vpm_state_names[VPM_STATE_NR] = {
-	[VPM_STATE_ENABLED]	 = "enabled",
-	[VPM_STATE_MEM_DISABLED] = "mem_disabled",
-	[VPM_STATE_LOW_POWER]	 = "low_power",
-	[VPM_STATE_RESETTING]	 = "resetting",
-	[VPM_STATE_REVOKED]	 = "revoked",
+	VPM_STATE_LIST(VPM_NAMES_STRING, VPM_NAMES_STRING)
 };
 
 static const char * const vpm_reason_names[VPM_REASON_NR] = {
-	[VPM_REASON_OPEN]		= "open",
-	[VPM_REASON_CLOSE]		= "close",
-	[VPM_REASON_RESET_IOCTL]	= "reset_ioctl",
-	[VPM_REASON_HOT_RESET]		= "hot_reset",
-	[VPM_REASON_RESET_PREPARE]	= "reset_prepare",
-	[VPM_REASON_RESET_DONE]		= "reset_done",
-	[VPM_REASON_CONFIG_WRITE]	= "config_write",
-	[VPM_REASON_LOW_POWER_ENTRY]	= "low_power_entry",
-	[VPM_REASON_LOW_POWER_EXIT]	= "low_power_exit",
-	[VPM_REASON_IOCTL]		= "ioctl",
-	[VPM_REASON_OBSERVED_AT_FAULT]	= "observed_at_fault",
-	[VPM_REASON_REQUEST]		= "request",
+	VPM_REASON_LIST(VPM_NAMES_STRING, VPM_NAMES_STRING)
 };
 
 /**

@@ -55,112 +55,35 @@
 #include <linux/rwsem.h>
 #include <linux/vfio_pci_core.h>
 #include <linux/xarray.h>
+#include "names.h"
 #include "sparse.h"
 
-/**
- * enum vpm_state - whether user mappings of the device may reach it
- * @VPM_STATE_ENABLED: memory decoding on, device in D0: faults map the BAR.
- * @VPM_STATE_MEM_DISABLED: PCI_COMMAND_MEMORY clear: faults get SIGBUS.
- * @VPM_STATE_LOW_POWER: D3hot or runtime low power engaged: SIGBUS.
- * @VPM_STATE_RESETTING: inside a reset window: SIGBUS.
- * @VPM_STATE_REVOKED: the device is being removed; terminal.  Faults get
- *	SIGBUS or a page of all-ones, by revoke mode.
- * @VPM_STATE_NR: number of states.
- */
+/* Every enum below is generated from its list in names.h, with the names. */
 enum vpm_state {
-	VPM_STATE_ENABLED,
-	VPM_STATE_MEM_DISABLED,
-	VPM_STATE_LOW_POWER,
-	VPM_STATE_RESETTING,
-	VPM_STATE_REVOKED,
+	VPM_STATE_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
 	VPM_STATE_NR,
 };
 
-/**
- * enum vpm_reason - why a transition or a zap happened
- * @VPM_REASON_OPEN: the device was opened.
- * @VPM_REASON_CLOSE: the device was closed.
- * @VPM_REASON_RESET_IOCTL: VFIO_DEVICE_RESET.
- * @VPM_REASON_HOT_RESET: VFIO_DEVICE_PCI_HOT_RESET.
- * @VPM_REASON_RESET_PREPARE: the PCI core is about to reset the device
- *	(any reset: ioctl, FLR through config space, sysfs, a sibling's bus
- *	reset).
- * @VPM_REASON_RESET_DONE: the PCI core finished a reset.
- * @VPM_REASON_CONFIG_WRITE: a config-space write (PCI_COMMAND, PM_CTRL, FLR).
- * @VPM_REASON_LOW_POWER_ENTRY: VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY*.
- * @VPM_REASON_LOW_POWER_EXIT: VFIO_DEVICE_FEATURE_LOW_POWER_EXIT.
- * @VPM_REASON_IOCTL: state re-read after an ioctl.
- * @VPM_REASON_OBSERVED_AT_FAULT: a change the driver could not see when it
- *	happened (low-power exit inside the core's runtime resume), recorded
- *	at the next fault.
- * @VPM_REASON_REQUEST: vfio asked for the device back (unbind, hot-unplug).
- * @VPM_REASON_NR: number of reasons.
- */
 enum vpm_reason {
-	VPM_REASON_OPEN,
-	VPM_REASON_CLOSE,
-	VPM_REASON_RESET_IOCTL,
-	VPM_REASON_HOT_RESET,
-	VPM_REASON_RESET_PREPARE,
-	VPM_REASON_RESET_DONE,
-	VPM_REASON_CONFIG_WRITE,
-	VPM_REASON_LOW_POWER_ENTRY,
-	VPM_REASON_LOW_POWER_EXIT,
-	VPM_REASON_IOCTL,
-	VPM_REASON_OBSERVED_AT_FAULT,
-	VPM_REASON_REQUEST,
+	VPM_REASON_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
 	VPM_REASON_NR,
 };
 
-/**
- * enum vpm_revoke_mode - what a revoked mapping serves
- * @VPM_REVOKE_AUTO: module parameter only: ONES when the user registered a
- *	request eventfd (a cooperative user such as QEMU), SIGBUS otherwise.
- * @VPM_REVOKE_SIGBUS: every access gets SIGBUS.
- * @VPM_REVOKE_ONES: reads return all-ones, like a surprise-removed device;
- *	writes go to a private page of their own address (ones.c).
- */
 enum vpm_revoke_mode {
-	VPM_REVOKE_AUTO,
-	VPM_REVOKE_SIGBUS,
-	VPM_REVOKE_ONES,
+	VPM_REVOKE_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
+	VPM_REVOKE_NR,
 };
 
-/**
- * enum vpm_access - the fault path's decision
- * @VPM_ACCESS_MAP: map the device.
- * @VPM_ACCESS_SIGBUS: refuse with SIGBUS.
- * @VPM_ACCESS_ONES: serve the revoked device's all-ones page.
- */
 enum vpm_access {
-	VPM_ACCESS_MAP,
-	VPM_ACCESS_SIGBUS,
-	VPM_ACCESS_ONES,
+	VPM_ACCESS_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
 };
 
-/**
- * enum vpm_track_why - why a vma entered the tracking list
- * @VPM_TRACK_MMAP: mmap() of the device fd.
- * @VPM_TRACK_FORK: duplicated into a child by fork().
- * @VPM_TRACK_SPLIT: split by munmap/mprotect/mlock of part of the vma.
- * @VPM_TRACK_MREMAP: copied by mremap() (the old vma is closed next).
- */
 enum vpm_track_why {
-	VPM_TRACK_MMAP,
-	VPM_TRACK_FORK,
-	VPM_TRACK_SPLIT,
-	VPM_TRACK_MREMAP,
+	VPM_TRACK_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
 };
 
-/**
- * enum vpm_zap_scope - which regions a zap covers
- * @VPM_ZAP_ALL: the whole device address space (BARs and fault ring).
- * @VPM_ZAP_BARS: the BARs only: what vfio-pci-core zaps by itself on a
- *	PCI_COMMAND memory disable, D3hot and low-power entry.
- */
 enum vpm_zap_scope {
-	VPM_ZAP_ALL,
-	VPM_ZAP_BARS,
+	VPM_ZAP_SCOPE_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
 };
 
 struct vpm_device;
