@@ -93,4 +93,32 @@
 #define VPM_NAMES_ENUM(a, b)	a,
 #define VPM_NAMES_STRING(a, b)	[(a)] = (b),
 
+/* The enums, from the lists. */
+enum vpm_state {
+	VPM_STATE_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
+	VPM_STATE_NR,
+};
+
+enum vpm_reason {
+	VPM_REASON_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
+	VPM_REASON_NR,
+};
+
+enum vpm_revoke_mode {
+	VPM_REVOKE_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
+	VPM_REVOKE_NR,
+};
+
+enum vpm_access {
+	VPM_ACCESS_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
+};
+
+enum vpm_track_why {
+	VPM_TRACK_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
+};
+
+enum vpm_zap_scope {
+	VPM_ZAP_SCOPE_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
+};
+
 #endif /* VFIO_PCI_MMAP_NAMES_H */
