@@ -250,4 +250,54 @@ struct vfio_pci_mmap_fault_record {
 	__aligned_u64 reserved;
 };
 
+/*
+ * VFIO_DEVICE_FEATURE_PCI_MMAP_ACCESS_POLICY: what an access to a BAR gets
+ * while the device cannot answer it, one policy per state.
+ *
+ * Feature index.  Upstream feature indexes are small integers allocated in
+ * sequence (0 to 10 in Linux 6.12, VFIO_DEVICE_FEATURE_BUS_MASTER the
+ * last); 0xf0a1 is far from them, as the capability id above.  Another
+ * out-of-tree driver could pick the same value: as for the region type,
+ * use it only on a device bound to vfio-pci-mmap.  PROBE with GET or SET
+ * tells whether the driver answers it.
+ *
+ * GET fills the structure with the device's policies; SET replaces them.
+ * Each field takes one of the VFIO_PCI_MMAP_POLICY_* values its state
+ * allows:
+ *
+ *   resetting      BLOCK (default): a fault or a read()/write() waits,
+ *                  killably, until the reset window closes, then reaches
+ *                  the device; after block_timeout_ms it gets SIGBUS
+ *                  (read()/write(): -EAGAIN).  SIGBUS: at once.
+ *   mem_disabled,  SIGBUS (default): SIGBUS (read()/write(): -EIO).
+ *   low_power      ONES: reads return all-ones, as a device that does not
+ *                  decode answers; writes reach neither the device nor any
+ *                  other page, mapping or process.
+ *   revoked        AUTO (ONES when the user registered a request eventfd,
+ *                  else SIGBUS), SIGBUS or ONES; read()/write(): -ENODEV.
+ *
+ * block_timeout_ms bounds a reset window's wait (1 to 600000).  SET fails
+ * with -EINVAL for a value a field does not allow or a nonzero reserved
+ * field, and with -EBUSY unless the device is enabled (no reset window,
+ * memory decoding on, full power, not revoked); either way nothing
+ * changes.  The module parameters policy_resetting, policy_mem_disabled,
+ * policy_low_power, revoke and block_timeout_ms give the values a device
+ * starts with at each open.
+ */
+#define VFIO_DEVICE_FEATURE_PCI_MMAP_ACCESS_POLICY	0xf0a1
+
+#define VFIO_PCI_MMAP_POLICY_AUTO	0
+#define VFIO_PCI_MMAP_POLICY_SIGBUS	1
+#define VFIO_PCI_MMAP_POLICY_ONES	2
+#define VFIO_PCI_MMAP_POLICY_BLOCK	3
+
+struct vfio_pci_mmap_access_policy {
+	__u32 resetting;
+	__u32 mem_disabled;
+	__u32 low_power;
+	__u32 revoked;
+	__u32 block_timeout_ms;
+	__u32 reserved;
+};
+
 #endif /* _UAPI_LINUX_VFIO_PCI_MMAP_H */
