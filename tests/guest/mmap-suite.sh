@@ -110,6 +110,9 @@ t stress 120 --seconds "${SECONDS_STRESS:-10}"
 t revoke_ones 120
 t msix_sparse 60
 t reset_close 120
+t policy_feature 120
+t policy_kill 120
+t policy_ones 120
 
 if wanted unplug; then
 	unplug_args=()
