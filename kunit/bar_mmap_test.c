@@ -14,6 +14,7 @@
 #include <kunit/test.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/workqueue.h>
 #include <linux/mman.h>
 #include <linux/mmu_context.h>
 #include <linux/sched/mm.h>
@@ -395,11 +396,11 @@ static void vpm_touch_setup(struct kunit *test, struct vpm_map_ctx *ctx,
 				    VPM_REASON_LOW_POWER_ENTRY);
 		break;
 	case VPM_TOUCH_REVOKED_SIGBUS:
-		vpm_test_set_revoke_param(test, VPM_REVOKE_SIGBUS);
+		vpm_test_set_revoke_param(test, VPM_POLICY_SIGBUS);
 		vpm_revoke(vpm);
 		break;
 	case VPM_TOUCH_REVOKED_ONES:
-		vpm_test_set_revoke_param(test, VPM_REVOKE_ONES);
+		vpm_test_set_revoke_param(test, VPM_POLICY_ONES);
 		vpm_revoke(vpm);
 		break;
 	}
@@ -448,6 +449,9 @@ static void vpm_touch_follows_the_access_decision_in_each_state(struct kunit *te
 		KUNIT_EXPECT_NE(test, vpm_test_pfn_at(addr),
 				page_to_pfn(ctx.vpm->ones.page));
 		KUNIT_EXPECT_EQ(test, ctx.vpm->ones.nr_private, 1U);
+		break;
+	default:
+		KUNIT_FAIL(test, "access %d", c->want);
 		break;
 	}
 
@@ -503,6 +507,7 @@ static const enum vpm_reason vpm_all_reasons[] = {
 	VPM_REASON_RESET_DONE, VPM_REASON_CONFIG_WRITE,
 	VPM_REASON_LOW_POWER_ENTRY, VPM_REASON_LOW_POWER_EXIT,
 	VPM_REASON_IOCTL, VPM_REASON_OBSERVED_AT_FAULT, VPM_REASON_REQUEST,
+	VPM_REASON_DEBUGFS,
 };
 
 static_assert(ARRAY_SIZE(vpm_all_reasons) == VPM_REASON_NR);
@@ -591,7 +596,7 @@ static void vpm_every_zap_path_invalidates_the_tracked_ranges_and_nothing_else(s
 
 	vpm_map_setup(test, &ctx);
 	other = vpm_test_dev_new(test);
-	vpm_test_set_revoke_param(test, VPM_REVOKE_SIGBUS);
+	vpm_test_set_revoke_param(test, VPM_POLICY_SIGBUS);
 
 	/* The device under test: BAR0, BAR2, and a BAR0 vma split in two. */
 	a1 = vpm_map(test, ctx.td, 0, 0, 4);
@@ -705,6 +710,95 @@ static void vpm_every_zap_path_invalidates_the_tracked_ranges_and_nothing_else(s
 	KUNIT_EXPECT_EQ(test, vpm_tracker_count(&other->vpm->tracker), 0U);
 }
 
+struct vpm_window_closer {
+	struct delayed_work work;
+	struct vpm_device *vpm;
+};
+
+static void vpm_window_closer_fn(struct work_struct *work)
+{
+	struct vpm_window_closer *c =
+		container_of(to_delayed_work(work), struct vpm_window_closer,
+			     work);
+
+	vpm_reset_done(c->vpm);
+}
+
+/*
+ * Under the block policy a fault inside a reset window waits, without the
+ * mm's lock, until the window closes, then maps the device: traced once
+ * as blocked (RETRY), once as mapped.
+ */
+static void vpm_block_policy_waits_out_a_reset_window(struct kunit *test)
+{
+	struct vpm_window_closer closer;
+	struct vpm_map_ctx ctx;
+	unsigned long addr;
+	s64 waited;
+	ktime_t t0;
+	u64 val;
+	int ret;
+
+	vpm_map_setup(test, &ctx);
+	vpm_test_set_policy_param(test, RS, VPM_POLICY_BLOCK);
+	addr = vpm_map(test, ctx.td, 0, 0, 2);
+	vpm_reset_prepare(ctx.vpm);
+	vpm_test_events_reset(ctx.ev);
+
+	closer.vpm = ctx.vpm;
+	INIT_DELAYED_WORK_ONSTACK(&closer.work, vpm_window_closer_fn);
+	schedule_delayed_work(&closer.work, msecs_to_jiffies(100));
+	t0 = ktime_get();
+	ret = vpm_read(addr + PAGE_SIZE, &val);
+	waited = ktime_ms_delta(ktime_get(), t0);
+	flush_delayed_work(&closer.work);
+	destroy_delayed_work_on_stack(&closer.work);
+
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, val, vpm_test_pattern(1));
+	KUNIT_EXPECT_GE(test, waited, 90);
+	KUNIT_ASSERT_GE(test, ctx.ev->nr_fault, 2U);
+	KUNIT_EXPECT_EQ(test, ctx.ev->fault[0].access, VPM_ACCESS_BLOCK);
+	KUNIT_EXPECT_EQ(test, ctx.ev->fault[ctx.ev->nr_fault - 1].access,
+			VPM_ACCESS_MAP);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx.vpm->refused), 0L);
+	vpm_unmap(test, addr, 2);
+}
+
+/* A window that outlives the bound ends in SIGBUS, recorded as refused. */
+static void vpm_block_policy_ends_in_sigbus_past_its_bound(struct kunit *test)
+{
+	struct vpm_map_ctx ctx;
+	unsigned long addr;
+	s64 waited;
+	ktime_t t0;
+	u64 val;
+	int ret;
+
+	vpm_map_setup(test, &ctx);
+	vpm_test_set_policy_param(test, RS, VPM_POLICY_BLOCK);
+	WRITE_ONCE(vpm_policy_params()->block_timeout_ms, 200);
+	addr = vpm_map(test, ctx.td, 0, 0, 1);
+	vpm_reset_prepare(ctx.vpm);
+
+	t0 = ktime_get();
+	ret = vpm_read(addr, &val);
+	waited = ktime_ms_delta(ktime_get(), t0);
+	KUNIT_EXPECT_EQ(test, ret, -EFAULT);
+	KUNIT_EXPECT_GE(test, waited, 190);
+	KUNIT_EXPECT_LT(test, waited, 5000);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx.vpm->refused), 1L);
+
+	/* Past the bound every access of the window fails at once. */
+	t0 = ktime_get();
+	KUNIT_EXPECT_EQ(test, vpm_read(addr, &val), -EFAULT);
+	KUNIT_EXPECT_LT(test, ktime_ms_delta(ktime_get(), t0), 100);
+
+	vpm_reset_done(ctx.vpm);
+	KUNIT_EXPECT_EQ(test, vpm_read(addr, &val), 0);
+	vpm_unmap(test, addr, 1);
+}
+
 static void vpm_reset_window_zaps_once_and_refuses_until_reset_done(struct kunit *test)
 {
 	struct vpm_map_ctx ctx;
@@ -744,7 +838,7 @@ static void vpm_revoke_zaps_once_and_then_refuses_every_transition(struct kunit 
 	u64 val;
 
 	vpm_map_setup(test, &ctx);
-	vpm_test_set_revoke_param(test, VPM_REVOKE_SIGBUS);
+	vpm_test_set_revoke_param(test, VPM_POLICY_SIGBUS);
 	addr = vpm_map(test, ctx.td, 2, 0, 3);
 	KUNIT_ASSERT_EQ(test, vpm_read(addr, &val), 0);
 
@@ -754,7 +848,7 @@ static void vpm_revoke_zaps_once_and_then_refuses_every_transition(struct kunit 
 	KUNIT_EXPECT_EQ(test, ctx.mmu->ranges[0].start, addr);
 	KUNIT_EXPECT_EQ(test, ctx.mmu->ranges[0].end, addr + 3 * PAGE_SIZE);
 	KUNIT_EXPECT_TRUE(test, vpm_revoked(ctx.vpm));
-	KUNIT_EXPECT_EQ(test, ctx.vpm->revoke_mode, VPM_REVOKE_SIGBUS);
+	KUNIT_EXPECT_EQ(test, ctx.vpm->policy.of[RV], VPM_POLICY_SIGBUS);
 
 	vpm_test_mmu_record(ctx.mmu);
 	vpm_revoke(ctx.vpm);
@@ -782,13 +876,13 @@ static void vpm_revoke_in_ones_mode_never_lets_an_access_reach_the_bar(struct ku
 	u64 val, *bar;
 
 	vpm_map_setup(test, &ctx);
-	vpm_test_set_revoke_param(test, VPM_REVOKE_ONES);
+	vpm_test_set_revoke_param(test, VPM_POLICY_ONES);
 	addr = vpm_map(test, ctx.td, 0, 0, 2);
 	KUNIT_ASSERT_EQ(test, vpm_read(addr, &val), 0);
 	KUNIT_EXPECT_EQ(test, val, vpm_test_pattern(0));
 
 	vpm_revoke(ctx.vpm);
-	KUNIT_EXPECT_EQ(test, ctx.vpm->revoke_mode, VPM_REVOKE_ONES);
+	KUNIT_EXPECT_EQ(test, ctx.vpm->policy.of[RV], VPM_POLICY_ONES);
 	KUNIT_ASSERT_EQ(test, vpm_read(addr + PAGE_SIZE, &val), 0);
 	KUNIT_EXPECT_EQ(test, val, ~0ULL);
 	/*
@@ -1051,6 +1145,8 @@ static void vpm_faults_racing_with_reset_windows_never_map_inside_a_window(struc
 }
 
 static struct kunit_case vpm_mmap_test_cases[] = {
+	KUNIT_CASE(vpm_block_policy_waits_out_a_reset_window),
+	KUNIT_CASE(vpm_block_policy_ends_in_sigbus_past_its_bound),
 	KUNIT_CASE(vpm_mmap_tracks_one_vma_and_maps_nothing_until_touched),
 	KUNIT_CASE(vpm_first_touch_maps_the_bar_pages_in_one_fault),
 	KUNIT_CASE_PARAM(vpm_mmap_at_an_offset_maps_the_pages_at_that_offset,

@@ -99,7 +99,7 @@ static vm_fault_t vpm_test_extra_fault(struct vm_fault *vmf)
 	down_read(&vpm->state_lock);
 	access = vpm_access_decide(READ_ONCE(vpm->state),
 				   vpm_state_of_core(vpm),
-				   READ_ONCE(vpm->revoke_mode));
+				   vpm_policies_of(vpm), false);
 	switch (access) {
 	case VPM_ACCESS_MAP:
 		ret = vmf_insert_pfn(vma, vmf->address,
@@ -223,6 +223,8 @@ struct vpm_test_dev *vpm_test_dev_new(struct kunit *test)
 	vpm_state_init(vpm);
 	init_rwsem(&vpm->core.memory_lock);
 	vpm->ring_index = -1;
+	/* Faults in a reset window fail at once unless a test asks to block. */
+	vpm_test_set_policy_param(test, VPM_STATE_RESETTING, VPM_POLICY_SIGBUS);
 
 	KUNIT_ASSERT_EQ(test, vpm_ones_init(vpm), 0);
 
@@ -592,7 +594,7 @@ struct vpm_test_probes {
 
 static void vpm_test_on_state(void *data, struct vpm_device *vpm,
 			      enum vpm_state old, enum vpm_state new,
-			      enum vpm_reason why)
+			      enum vpm_reason why, enum vpm_policy policy)
 {
 	struct vpm_test_events *ev = data;
 	unsigned long flags;
@@ -782,9 +784,28 @@ void vpm_test_events_reset(struct vpm_test_events *ev)
 
 /* ---- module parameters ------------------------------------------------------ */
 
-static void vpm_test_restore_revoke(void *old)
+static void vpm_test_restore_params(void *old)
 {
-	WRITE_ONCE(vpm_param_revoke, (int)(uintptr_t)old);
+	*vpm_policy_params() = *(struct vpm_policies *)old;
+}
+
+/**
+ * vpm_test_set_policy_param() - set the module parameter of a state's policy
+ * @test: the test; every policy parameter is restored when it ends
+ * @state: the state
+ * @policy: its policy
+ */
+void vpm_test_set_policy_param(struct kunit *test, enum vpm_state state,
+			       enum vpm_policy policy)
+{
+	struct vpm_policies *old = kunit_kmalloc(test, sizeof(*old), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	*old = *vpm_policy_params();
+	ret = kunit_add_action_or_reset(test, vpm_test_restore_params, old);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	WRITE_ONCE(vpm_policy_params()->of[state], policy);
 }
 
 /**
@@ -792,15 +813,9 @@ static void vpm_test_restore_revoke(void *old)
  * @test: the test; the old value is restored when it ends
  * @mode: the value
  */
-void vpm_test_set_revoke_param(struct kunit *test, enum vpm_revoke_mode mode)
+void vpm_test_set_revoke_param(struct kunit *test, enum vpm_policy mode)
 {
-	int old = READ_ONCE(vpm_param_revoke);
-	int ret;
-
-	ret = kunit_add_action_or_reset(test, vpm_test_restore_revoke,
-					(void *)(uintptr_t)old);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	WRITE_ONCE(vpm_param_revoke, mode);
+	vpm_test_set_policy_param(test, VPM_STATE_REVOKED, mode);
 }
 
 /**

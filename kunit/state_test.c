@@ -168,11 +168,12 @@ static void vpm_state_init_starts_enabled_in_sigbus_revoke_mode(struct kunit *te
 
 	KUNIT_ASSERT_NOT_NULL(test, vpm);
 	vpm->state = RV;
-	vpm->revoke_mode = VPM_REVOKE_ONES;
+	vpm->policy_set = true;
 	atomic_long_set(&vpm->refused, 7);
 	vpm_state_init(vpm);
 	KUNIT_EXPECT_EQ(test, vpm->state, E);
-	KUNIT_EXPECT_EQ(test, vpm->revoke_mode, VPM_REVOKE_SIGBUS);
+	/* The module parameters apply until the user sets its own. */
+	KUNIT_EXPECT_PTR_EQ(test, vpm_policies_of(vpm), vpm_policy_params());
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&vpm->refused), 0L);
 	KUNIT_EXPECT_FALSE(test, vpm_revoked(vpm));
 }
@@ -298,7 +299,7 @@ static void vpm_state_sync_adopts_the_core_view_outside_a_reset(struct kunit *te
 	KUNIT_EXPECT_EQ(test, vpm->state, RS);
 
 	/* And a revoked device stays revoked. */
-	vpm_test_set_revoke_param(test, VPM_REVOKE_SIGBUS);
+	vpm_test_set_revoke_param(test, VPM_POLICY_SIGBUS);
 	vpm_revoke(vpm);
 	vpm_state_sync(vpm, VPM_REASON_IOCTL);
 	KUNIT_EXPECT_EQ(test, vpm->state, RV);
@@ -337,7 +338,7 @@ static void vpm_revoke_is_terminal_and_acts_only_once(struct kunit *test)
 	struct vpm_device *vpm = td->vpm;
 	struct vpm_test_events *ev;
 
-	vpm_test_set_revoke_param(test, VPM_REVOKE_SIGBUS);
+	vpm_test_set_revoke_param(test, VPM_POLICY_SIGBUS);
 	vpm_reset_prepare(vpm);
 	ev = vpm_test_events_attach(test, vpm);
 
@@ -361,20 +362,20 @@ static void vpm_revoke_is_terminal_and_acts_only_once(struct kunit *test)
 
 struct vpm_revoke_mode_case {
 	const char *desc;
-	enum vpm_revoke_mode param;
+	enum vpm_policy param;
 	bool request_eventfd;
-	enum vpm_revoke_mode want;
+	enum vpm_policy want;
 };
 
 static const struct vpm_revoke_mode_case vpm_revoke_mode_cases[] = {
 	{ "auto without a request eventfd revokes with sigbus",
-	  VPM_REVOKE_AUTO, false, VPM_REVOKE_SIGBUS },
-	{ "auto with a request eventfd revokes with ones", VPM_REVOKE_AUTO,
-	  true, VPM_REVOKE_ONES },
-	{ "sigbus is sigbus even for a cooperative user", VPM_REVOKE_SIGBUS,
-	  true, VPM_REVOKE_SIGBUS },
-	{ "ones is ones even without a request eventfd", VPM_REVOKE_ONES,
-	  false, VPM_REVOKE_ONES },
+	  VPM_POLICY_AUTO, false, VPM_POLICY_SIGBUS },
+	{ "auto with a request eventfd revokes with ones", VPM_POLICY_AUTO,
+	  true, VPM_POLICY_ONES },
+	{ "sigbus is sigbus even for a cooperative user", VPM_POLICY_SIGBUS,
+	  true, VPM_POLICY_SIGBUS },
+	{ "ones is ones even without a request eventfd", VPM_POLICY_ONES,
+	  false, VPM_POLICY_ONES },
 };
 
 KUNIT_ARRAY_PARAM_DESC(vpm_revoke_mode, vpm_revoke_mode_cases, desc);
@@ -392,10 +393,10 @@ static void vpm_revoke_chooses_its_mode_from_the_parameter(struct kunit *test)
 		RCU_INIT_POINTER(vpm->core.req_trigger, (void *)&cookie);
 	vpm_revoke(vpm);
 	RCU_INIT_POINTER(vpm->core.req_trigger, NULL);
-	KUNIT_EXPECT_EQ(test, vpm->revoke_mode, c->want);
+	KUNIT_EXPECT_EQ(test, vpm->policy.of[RV], c->want);
 	KUNIT_EXPECT_EQ(test, vpm_access_decide(vpm->state, E,
-						vpm->revoke_mode),
-			c->want == VPM_REVOKE_ONES ? VPM_ACCESS_ONES :
+						vpm_policies_of(vpm), false),
+			c->want == VPM_POLICY_ONES ? VPM_ACCESS_ONES :
 						     VPM_ACCESS_SIGBUS);
 }
 

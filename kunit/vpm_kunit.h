@@ -142,7 +142,9 @@ struct vpm_test_events *vpm_test_events_attach(struct kunit *test,
 void vpm_test_events_reset(struct vpm_test_events *ev);
 
 /* The module parameter "revoke", set for one test and restored after. */
-void vpm_test_set_revoke_param(struct kunit *test, enum vpm_revoke_mode mode);
+void vpm_test_set_revoke_param(struct kunit *test, enum vpm_policy mode);
+void vpm_test_set_policy_param(struct kunit *test, enum vpm_state state,
+			       enum vpm_policy policy);
 
 /* Fake vmas for the tracking code (vma_test.c, debugfs_test.c). */
 #define VPM_A	0x10000000UL	/* where the original vmas are */

@@ -249,7 +249,7 @@ def cmd_dump(args):
 
 # Fields each event's format prints (so a missing one means a parse failure).
 PRINTED = {
-    "vpm_state_change": ("dev", "old", "new", "reason"),
+    "vpm_state_change": ("dev", "old", "new", "reason", "policy"),
     "vpm_mmap": ("dev", "region", "offset", "len", "err"),
     "vpm_fault": ("dev", "region", "addr", "offset", "order", "pfn",
                   "access", "result"),

@@ -28,11 +28,13 @@ VPM_EVENTS = (
 STATES = ("enabled", "mem_disabled", "low_power", "resetting", "revoked")
 REASONS = ("open", "close", "reset_ioctl", "hot_reset", "reset_prepare",
            "reset_done", "config_write", "low_power_entry", "low_power_exit",
-           "ioctl", "observed_at_fault", "request")
+           "ioctl", "observed_at_fault", "request", "debugfs")
 TRACK_WHY = ("mmap", "fork", "split", "mremap")
-ACCESS = ("map", "sigbus", "ones")
+ACCESS = ("map", "sigbus", "ones", "block")
+POLICIES = ("auto", "sigbus", "ones", "block")
 REVOKE_MODES = ("auto", "sigbus", "ones")
-FAULT_RESULT_BITS = ("OOM", "SIGBUS", "NOPAGE", "LOCKED", "FALLBACK")
+FAULT_RESULT_BITS = ("OOM", "SIGBUS", "NOPAGE", "LOCKED", "RETRY",
+                     "FALLBACK")
 RING_TYPES = ("dma", "mmap_refused", "reset")
 RING_REASONS = ("unknown", "pasid_fetch", "bad_pasidte", "pasid_invalid",
                 "walk_eabt", "pte_fetch", "permission", "access",
@@ -41,7 +43,8 @@ RING_REASONS = ("unknown", "pasid_fetch", "bad_pasidte", "pasid_invalid",
 
 # Which fields of which event must print a name, and the names allowed.
 ENUM_FIELDS = {
-    "vpm_state_change": {"old": STATES, "new": STATES, "reason": REASONS},
+    "vpm_state_change": {"old": STATES, "new": STATES, "reason": REASONS,
+                         "policy": POLICIES},
     "vpm_fault": {"access": ACCESS},
     "vpm_vma_track": {"why": TRACK_WHY},
     "vpm_vma_moved": {"why": TRACK_WHY},

@@ -6,18 +6,57 @@
  * state (state.c records the state), and the gate read() and write() of a
  * BAR go through.
  *
- *   state         | fault  | read()/write()
- *   --------------+--------+---------------
- *   enabled       | map    | the device
- *   mem_disabled  | SIGBUS | -EIO
- *   low_power     | SIGBUS | -EIO (D3hot; runtime low power is resumed)
- *   resetting     | SIGBUS | -EAGAIN
- *   revoked       | SIGBUS | -ENODEV
- *                 | or ones|
+ *   state         | policy          | fault           | read()/write()
+ *   --------------+-----------------+-----------------+-----------------
+ *   enabled       |                 | map             | the device
+ *   resetting     | block (default) | wait, then map; | wait, then the
+ *                 |                 | SIGBUS past the | device; -EAGAIN
+ *                 |                 | bound           | past the bound
+ *                 | sigbus          | SIGBUS          | -EAGAIN
+ *   mem_disabled, | sigbus (default)| SIGBUS          | -EIO
+ *   low_power     | ones            | all-ones pages  | all-ones, writes
+ *                 |                 |                 | dropped
+ *   revoked       | auto, sigbus    | SIGBUS          | -ENODEV
+ *                 | ones            | all-ones pages  | -ENODEV
  */
+#include <linux/jiffies.h>
 #include <linux/pci.h>
+#include <linux/wait.h>
 #include "vpm.h"
 #include <kunit/visibility.h>
+
+/**
+ * vpm_state_attach_core() - vfio-pci-core's config state exists from now on
+ * @vpm: the device, just enabled by vfio_pci_core_enable()
+ *
+ * Until this is called (and again after vpm_state_detach_core())
+ * vpm_state_of_core() does not look at vdev->vconfig: the open path resets
+ * the device before the core allocates it, and the close path frees it
+ * under the dev_set lock only (vfio_pci_core_disable()), which a reset
+ * through sysfs or a sibling's bus reset does not take.
+ */
+void vpm_state_attach_core(struct vpm_device *vpm)
+{
+	down_write(&vpm->state_lock);
+	vpm->core_attached = true;
+	up_write(&vpm->state_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_state_attach_core);
+
+/**
+ * vpm_state_detach_core() - vfio-pci-core's config state is about to go
+ * @vpm: the device, before vfio_pci_core_close_device()
+ *
+ * Waits for any reader of the core's state (a fault, a reset window
+ * closing) to finish; none starts after it.
+ */
+void vpm_state_detach_core(struct vpm_device *vpm)
+{
+	down_write(&vpm->state_lock);
+	vpm->core_attached = false;
+	up_write(&vpm->state_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_state_detach_core);
 
 /*
  * What vfio-pci-core's read()/write() tests (__vfio_pci_memory_enabled()):
@@ -73,30 +112,112 @@ enum vpm_state vpm_state_of_core(struct vpm_device *vpm)
 EXPORT_SYMBOL_IF_KUNIT(vpm_state_of_core);
 
 /**
- * vpm_access_decide() - what a fault may do
+ * vpm_access_decide() - what an access may do
  * @recorded: the state this driver recorded
  * @observed: the state vfio-pci-core's fields describe now
- * @mode: the revoke mode chosen at revocation
+ * @p: the device's policies; the revoked state's is resolved (not auto)
+ * @expired: the reset window has lasted longer than it may block
  *
  * Recorded resetting and revoked win (the core does not know them); in any
  * other state the core's view decides, so a transition the driver has not
- * seen yet cannot grant access.
+ * seen yet cannot grant access.  The refusing state's policy then says
+ * what the access gets; a blocking window past its bound ends in SIGBUS.
  *
  * Return: the decision.
  */
 enum vpm_access vpm_access_decide(enum vpm_state recorded,
 				  enum vpm_state observed,
-				  enum vpm_revoke_mode mode)
+				  const struct vpm_policies *p, bool expired)
 {
-	if (recorded == VPM_STATE_REVOKED)
-		return mode == VPM_REVOKE_ONES ? VPM_ACCESS_ONES :
-						 VPM_ACCESS_SIGBUS;
-	if (recorded == VPM_STATE_RESETTING)
-		return VPM_ACCESS_SIGBUS;
-	return observed == VPM_STATE_ENABLED ? VPM_ACCESS_MAP :
-					       VPM_ACCESS_SIGBUS;
+	enum vpm_state refusing = observed;
+	enum vpm_policy policy;
+
+	if (recorded == VPM_STATE_REVOKED || recorded == VPM_STATE_RESETTING)
+		refusing = recorded;
+	if (refusing == VPM_STATE_ENABLED)
+		return VPM_ACCESS_MAP;
+	policy = refusing < VPM_STATE_NR ? p->of[refusing] : VPM_POLICY_SIGBUS;
+	if (policy == VPM_POLICY_BLOCK && refusing == VPM_STATE_RESETTING &&
+	    !expired)
+		return VPM_ACCESS_BLOCK;
+	if (policy == VPM_POLICY_ONES && refusing != VPM_STATE_RESETTING)
+		return VPM_ACCESS_ONES;
+	return VPM_ACCESS_SIGBUS;
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_access_decide);
+
+/**
+ * vpm_window_expired() - whether the reset window may block no longer
+ * @vpm: the device, in a reset window
+ *
+ * Return: true once the window has been open block_timeout_ms.
+ */
+bool vpm_window_expired(struct vpm_device *vpm)
+{
+	unsigned long bound =
+		msecs_to_jiffies(READ_ONCE(vpm_policies_of(vpm)->block_timeout_ms));
+
+	return time_after_eq(jiffies, READ_ONCE(vpm->window_start) + bound);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_window_expired);
+
+/**
+ * vpm_window_wait() - wait until the reset window closes or may block no more
+ * @vpm: the device; the caller holds none of this driver's locks, nor
+ *	memory_lock (the window's close takes them)
+ *
+ * Return: 0, or -EINTR when a fatal signal is pending.
+ */
+int vpm_window_wait(struct vpm_device *vpm)
+{
+	unsigned long deadline = READ_ONCE(vpm->window_start) +
+		msecs_to_jiffies(READ_ONCE(vpm_policies_of(vpm)->block_timeout_ms));
+	long left = (long)(deadline - jiffies);
+
+	if (left <= 0)
+		return 0;
+	if (wait_event_killable_timeout(vpm->window_wq,
+					READ_ONCE(vpm->state) !=
+					VPM_STATE_RESETTING, left) < 0)
+		return -EINTR;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_window_wait);
+
+/*
+ * The gate's decision, under memory_lock and state_lock: what
+ * vfio-pci-core tests for read()/write() (runtime low power does not
+ * refuse: the caller resumes the device) and the device's policies.
+ */
+static enum vpm_access vpm_gate_decide(struct vpm_device *vpm, bool mem,
+				       enum vpm_state *refusing)
+{
+	enum vpm_state recorded = READ_ONCE(vpm->state);
+	enum vpm_state observed = VPM_STATE_ENABLED;
+
+	if (mem && !vpm_core_decodes(vpm))
+		observed = (__force int)READ_ONCE(vpm->core.pdev->current_state) >=
+			   (__force int)PCI_D3hot ? VPM_STATE_LOW_POWER :
+						    VPM_STATE_MEM_DISABLED;
+	*refusing = recorded == VPM_STATE_RESETTING ||
+		    recorded == VPM_STATE_REVOKED ? recorded : observed;
+	return vpm_access_decide(recorded, observed, vpm_policies_of(vpm),
+				 recorded == VPM_STATE_RESETTING &&
+				 vpm_window_expired(vpm));
+}
+
+/* A refused read()/write(): vfio-pci-core's errno, or ours for our states. */
+static int vpm_gate_errno(enum vpm_state refusing)
+{
+	switch (refusing) {
+	case VPM_STATE_RESETTING:
+		return -EAGAIN;
+	case VPM_STATE_REVOKED:
+		return -ENODEV;
+	default:
+		return -EIO;
+	}
+}
 
 /**
  * vpm_gate_enter() - admit an access through read()/write(), as a fault
@@ -105,30 +226,39 @@ EXPORT_SYMBOL_IF_KUNIT(vpm_access_decide);
  *
  * Takes memory_lock and state_lock for read, the locks a fault holds, so
  * no transition (state_lock for write) happens while the access is at the
- * device, and refuses in the states that refuse a fault.
+ * device, and decides as a fault does: a reset window under the block
+ * policy is waited out with no lock held; the ones policy serves the
+ * access as a device that does not decode (except once revoked: the
+ * device is gone, and read()/write() say so).
  *
  * Return: 0 with both locks held, dropped by vpm_gate_exit(); or, with no
- * lock held, -EAGAIN inside a reset window, -ENODEV once revoked, -EIO
- * with memory decoding off or in D3hot (vfio-pci-core's test and errno:
- * runtime low power is resumed by the caller, as the core does).
+ * lock held, VPM_GATE_ONES (reads see all-ones, writes are dropped),
+ * -EAGAIN inside a reset window, -ENODEV once revoked, -EIO with memory
+ * decoding off or in D3hot (vfio-pci-core's test and errno), -EINTR when
+ * killed while blocked.
  */
 int vpm_gate_enter(struct vpm_device *vpm, bool mem)
 {
-	enum vpm_state state;
-	int ret = 0;
+	enum vpm_state refusing;
+	enum vpm_access access;
+	int ret;
 
-	down_read(&vpm->core.memory_lock);
-	down_read(&vpm->state_lock);
-	state = READ_ONCE(vpm->state);
-	if (state == VPM_STATE_REVOKED)
-		ret = -ENODEV;
-	else if (state == VPM_STATE_RESETTING)
-		ret = -EAGAIN;
-	else if (mem && !vpm_core_decodes(vpm))
-		ret = -EIO;
-	if (ret)
+	for (;;) {
+		down_read(&vpm->core.memory_lock);
+		down_read(&vpm->state_lock);
+		access = vpm_gate_decide(vpm, mem, &refusing);
+		if (access == VPM_ACCESS_MAP)
+			return 0;
 		vpm_gate_exit(vpm);
-	return ret;
+		if (access != VPM_ACCESS_BLOCK)
+			break;
+		ret = vpm_window_wait(vpm);
+		if (ret)
+			return ret;
+	}
+	if (access == VPM_ACCESS_ONES && refusing != VPM_STATE_REVOKED)
+		return VPM_GATE_ONES;
+	return vpm_gate_errno(refusing);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_gate_enter);
 

@@ -14,6 +14,8 @@
  * quietly at the first error.  No fault populates more than one PMD block,
  * and a misaligned 1 GiB mapping takes 512 faults instead of 262144.
  */
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/huge_mm.h>
 #include <linux/pfn_t.h>
@@ -166,12 +168,16 @@ static void vpm_fault_unlock(struct vpm_device *vpm, unsigned int order)
 		up_read(&vpm->state_lock);
 }
 
-/* Serve an access the state allows, or refuse it, under the fault's locks. */
+/*
+ * Serve an access the state allows, or refuse it, under the fault's locks;
+ * VM_FAULT_RETRY when the access must wait for a reset window to close.
+ */
 static vm_fault_t vpm_bar_serve(struct vpm_mapping *m, struct vm_fault *vmf,
 				unsigned int order, struct vpm_fault_info *info)
 {
 	struct vpm_device *vpm = m->vpm;
 
+	vpm_state_observe(vpm, order);
 	info->access = vpm_access_at_fault(vpm, &info->refused);
 	switch (info->access) {
 	case VPM_ACCESS_MAP:
@@ -181,9 +187,34 @@ static vm_fault_t vpm_bar_serve(struct vpm_mapping *m, struct vm_fault *vmf,
 			return VM_FAULT_FALLBACK;
 		info->pfn = page_to_pfn(vpm->ones.page);
 		return vpm_ones_fault(vpm, vmf);
+	case VPM_ACCESS_BLOCK:
+		return VM_FAULT_RETRY;
 	default:
 		return VM_FAULT_SIGBUS;
 	}
+}
+
+/*
+ * A fault inside a reset window under the block policy waits for the
+ * window without the mm's locks: it drops the mmap or vma lock, as
+ * FAULT_FLAG_ALLOW_RETRY lets it, waits killably, and has the mm retry the
+ * access, which then maps the device, or blocks again in a new window, or
+ * gets SIGBUS once the window has outlived its bound.  The file reference
+ * keeps the device (and its wait queue) alive without the vma, which may
+ * be unmapped meanwhile.  FAULT_FLAG_RETRY_NOWAIT (KVM's asynchronous
+ * page faults) asks for the retry without the wait and with the lock kept.
+ */
+static vm_fault_t vpm_bar_block(struct vpm_device *vpm, struct vm_fault *vmf)
+{
+	struct file *file;
+
+	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
+		return VM_FAULT_RETRY;
+	file = get_file(vmf->vma->vm_file);
+	release_fault_lock(vmf);
+	vpm_window_wait(vpm);
+	fput(file);
+	return VM_FAULT_RETRY;
 }
 
 static vm_fault_t vpm_bar_fault(struct vpm_mapping *m, struct vm_fault *vmf,
@@ -208,12 +239,24 @@ static vm_fault_t vpm_bar_fault(struct vpm_mapping *m, struct vm_fault *vmf,
 	info->offset = pgoff << PAGE_SHIFT;
 	info->pfn = pfn;
 
-	down_read(&vpm->core.memory_lock);
-	vpm_fault_lock(vpm, order);
-	ret = vpm_bar_serve(m, vmf, order, info);
-	vpm_fault_unlock(vpm, order);
-	up_read(&vpm->core.memory_lock);
-	return ret;
+	for (;;) {
+		down_read(&vpm->core.memory_lock);
+		vpm_fault_lock(vpm, order);
+		ret = vpm_bar_serve(m, vmf, order, info);
+		vpm_fault_unlock(vpm, order);
+		up_read(&vpm->core.memory_lock);
+		if (info->access != VPM_ACCESS_BLOCK)
+			return ret;
+		if (vmf->flags & FAULT_FLAG_ALLOW_RETRY)
+			return vpm_bar_block(vpm, vmf);
+		/*
+		 * No retry allowed (get_user_pages() without the unlock, as
+		 * ptrace's access_remote_vm() does): wait with the mm's lock
+		 * held, bounded as any wait, then decide again.
+		 */
+		if (vpm_window_wait(vpm))
+			return VM_FAULT_SIGBUS;
+	}
 }
 
 static void vpm_bar_mprotect(struct vpm_mapping *m, unsigned long start,

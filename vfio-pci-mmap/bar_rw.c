@@ -92,6 +92,18 @@ static size_t vpm_msix_overlap(struct vfio_pci_core_device *vdev, int bar,
 	return min_t(size_t, len, end - pos);
 }
 
+/* A read that sees all-ones, a write that is dropped: up to 8 bytes. */
+static ssize_t vpm_bar_rw_ones(char __user *buf, size_t len, bool iswrite)
+{
+	u8 ones[8];
+
+	len = min(len, sizeof(ones));
+	if (iswrite)
+		return len;
+	memset(ones, 0xff, sizeof(ones));
+	return copy_to_user(buf, ones, len) ? -EFAULT : len;
+}
+
 /* One access at @pos: returns the bytes done or a negative errno. */
 static ssize_t vpm_bar_rw_one(struct vpm_device *vpm, int bar, bool mem,
 			      char __user *buf, loff_t pos, size_t len,
@@ -102,24 +114,17 @@ static ssize_t vpm_bar_rw_one(struct vpm_device *vpm, int bar, bool mem,
 	size_t width, skip, before;
 	int ret;
 
+	/* The MSI-X table: reads see all-ones, writes are dropped. */
 	skip = vpm_msix_overlap(vdev, bar, pos, len, &before);
-	if (skip) {
-		/* The MSI-X table: reads see all-ones, writes are dropped. */
-		if (!iswrite) {
-			u8 ones[8];
-
-			skip = min(skip, sizeof(ones));
-			memset(ones, 0xff, sizeof(ones));
-			if (copy_to_user(buf, ones, skip))
-				return -EFAULT;
-		}
-		return skip;
-	}
+	if (skip)
+		return vpm_bar_rw_ones(buf, skip, iswrite);
 
 	width = vpm_io_width(pos, before);
 	if (iswrite && copy_from_user(&v, buf, width))
 		return -EFAULT;
 	ret = vpm_gate_enter(vpm, mem);
+	if (ret == VPM_GATE_ONES)
+		return vpm_bar_rw_ones(buf, width, iswrite);
 	if (ret)
 		return ret;
 	vpm_io_do(vdev, vdev->barmap[bar] + pos, width, &v, iswrite);
@@ -137,10 +142,12 @@ static ssize_t vpm_bar_rw_one(struct vpm_device *vpm, int bar, bool mem,
  * @ppos: the file position (region index and offset); advanced
  * @iswrite: write rather than read
  *
- * Return: the bytes done; -EINVAL for an offset outside the BAR or a BAR
- * that does not exist; the gate's errno (-EAGAIN in a reset window,
- * -ENODEV once revoked, -EIO with memory decoding off or in low power)
- * or -EFAULT, as vfio-pci-core, even when part of the buffer was done.
+ * Return: the bytes done (all-ones read, writes dropped where the ones
+ * policy applies); -EINVAL for an offset outside the BAR or a BAR that
+ * does not exist; the gate's errno (-EAGAIN in a reset window, -ENODEV
+ * once revoked, -EIO with memory decoding off or in low power, -EINTR
+ * when killed while blocked) or -EFAULT, as vfio-pci-core, even when part
+ * of the buffer was done.
  */
 ssize_t vpm_bar_rw(struct vpm_device *vpm, char __user *buf, size_t count,
 		   loff_t *ppos, bool iswrite)

@@ -4,9 +4,14 @@
  *   mappings  one line per tracked vma
  *   state     the device's state
  *   refused   BAR accesses refused with SIGBUS since the device was bound
+ *   policy    what accesses get in each state that cannot reach the device
+ *   hold_window  a test hook: write 1 to open a reset window that no reset
+ *             closes, 0 to close it (vpm_window_hold())
  * Root only (0400).
  */
 #include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kstrtox.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
@@ -91,6 +96,35 @@ static int vpm_refused_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vpm_refused);
 
+static int vpm_policy_dbg_show(struct seq_file *s, void *unused)
+{
+	vpm_policy_show(s->private, s);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vpm_policy_dbg);
+
+static ssize_t vpm_hold_window_write(struct file *file,
+				     const char __user *ubuf, size_t count,
+				     loff_t *ppos)
+{
+	struct vpm_device *vpm = file_inode(file)->i_private;
+	bool hold;
+	int ret;
+
+	ret = kstrtobool_from_user(ubuf, count, &hold);
+	if (ret)
+		return ret;
+	vpm_window_hold(vpm, hold);
+	return count;
+}
+
+static const struct file_operations vpm_hold_window_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= vpm_hold_window_write,
+	.llseek	= noop_llseek,
+};
+
 /**
  * vpm_debugfs_init() - create the module's debugfs directory
  */
@@ -120,6 +154,10 @@ void vpm_debugfs_add(struct vpm_device *vpm)
 			    &vpm_state_fops);
 	debugfs_create_file("refused", 0400, vpm->debugfs, vpm,
 			    &vpm_refused_fops);
+	debugfs_create_file("policy", 0400, vpm->debugfs, vpm,
+			    &vpm_policy_dbg_fops);
+	debugfs_create_file("hold_window", 0200, vpm->debugfs, vpm,
+			    &vpm_hold_window_fops);
 }
 
 /**

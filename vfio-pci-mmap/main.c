@@ -17,42 +17,13 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vfio_pci_core.h>
+#include "../include/uapi/linux/vfio_pci_mmap.h"
 #include "vpm.h"
 #include "fault_ring.h"
 #include "sparse.h"
 #include <kunit/visibility.h>
 
-int vpm_param_revoke = VPM_REVOKE_AUTO;
-EXPORT_SYMBOL_IF_KUNIT(vpm_param_revoke);
 bool vpm_param_msix_mappable = true;
-
-static const char * const vpm_revoke_names[VPM_REVOKE_NR] = {
-	VPM_REVOKE_LIST(VPM_NAMES_STRING, VPM_NAMES_STRING)
-};
-
-static int vpm_revoke_set(const char *val, const struct kernel_param *kp)
-{
-	int i = sysfs_match_string(vpm_revoke_names, val);
-
-	if (i < 0)
-		return -EINVAL;
-	WRITE_ONCE(vpm_param_revoke, i);
-	return 0;
-}
-
-static int vpm_revoke_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n",
-			  vpm_revoke_names[READ_ONCE(vpm_param_revoke)]);
-}
-
-static const struct kernel_param_ops vpm_revoke_ops = {
-	.set = vpm_revoke_set,
-	.get = vpm_revoke_get,
-};
-module_param_cb(revoke, &vpm_revoke_ops, NULL, 0644);
-MODULE_PARM_DESC(revoke,
-		 "What mappings of a removed device serve: auto (ones when the user registered a request eventfd, else sigbus), sigbus, ones");
 
 module_param_named(msix_mappable, vpm_param_msix_mappable, bool, 0644);
 MODULE_PARM_DESC(msix_mappable,
@@ -83,6 +54,7 @@ static int vpm_open_device(struct vfio_device *core_vdev)
 		goto err_disable;
 
 	vpm_sparse_setup(vpm);
+	vpm_policy_open(vpm);
 	ret = vpm_ring_open(vpm);
 	if (ret)
 		goto err_free_page;
@@ -289,6 +261,8 @@ static int vpm_device_feature(struct vfio_device *core_vdev, u32 flags,
 	struct vpm_zap_span span;
 	int ret;
 
+	if (feature == VFIO_DEVICE_FEATURE_PCI_MMAP_ACCESS_POLICY)
+		return vpm_policy_feature(vpm, flags, arg, argsz);
 	if (entry)
 		vpm_core_zap_begin(vpm, VPM_REASON_LOW_POWER_ENTRY, &span);
 

@@ -28,16 +28,19 @@
  *   observed_at_fault    a change the driver could not see when it happened
  *                        (low-power exit inside the core's runtime resume)
  *   request              vfio asked for the device back (unbind, unplug)
+ *   debugfs              the hold_window test hook opened or closed a window
  *
- * Revoke modes (enum vpm_revoke_mode): what a revoked mapping serves.
- *   auto    module parameter only: ones when the user registered a request
- *           eventfd (a cooperative user such as QEMU), sigbus otherwise
- *   sigbus  every access gets SIGBUS
- *   ones    reads return all-ones, like a surprise-removed device; writes
- *           go to a private page of their own address (ones.c)
+ * Access policies (enum vpm_policy): what an access gets in a state that
+ * cannot reach the device (policy.c says which state allows which; the
+ * values are the uapi's VFIO_PCI_MMAP_POLICY_*).
+ *   auto    revoked only: ones when the user registered a request eventfd
+ *           (a cooperative user such as QEMU), sigbus otherwise
+ *   sigbus  SIGBUS (read()/write(): an errno)
+ *   ones    reads return all-ones, like a device that does not decode;
+ *           writes go to a private page of their own address (ones.c)
+ *   block   resetting only: wait until the window closes, then map
  *
- * Access decisions (enum vpm_access): map, sigbus, ones (the revoked
- * device's all-ones page).
+ * Access decisions (enum vpm_access): map, sigbus, ones, block.
  *
  * Why a vma entered the tracking list (enum vpm_track_why): mmap, fork,
  * split (munmap/mprotect/mlock of part of it), mremap.
@@ -67,17 +70,20 @@
 	EM(VPM_REASON_LOW_POWER_EXIT,	"low_power_exit")	\
 	EM(VPM_REASON_IOCTL,		"ioctl")		\
 	EM(VPM_REASON_OBSERVED_AT_FAULT, "observed_at_fault")	\
-	EM_END(VPM_REASON_REQUEST,		"request")
+	EM(VPM_REASON_REQUEST,		"request")		\
+	EM_END(VPM_REASON_DEBUGFS,	"debugfs")
 
-#define VPM_REVOKE_LIST(EM, EM_END)				\
-	EM(VPM_REVOKE_AUTO,		"auto")			\
-	EM(VPM_REVOKE_SIGBUS,		"sigbus")		\
-	EM_END(VPM_REVOKE_ONES,		"ones")
+#define VPM_POLICY_LIST(EM, EM_END)				\
+	EM(VPM_POLICY_AUTO,		"auto")			\
+	EM(VPM_POLICY_SIGBUS,		"sigbus")		\
+	EM(VPM_POLICY_ONES,		"ones")			\
+	EM_END(VPM_POLICY_BLOCK,	"block")
 
 #define VPM_ACCESS_LIST(EM, EM_END)				\
 	EM(VPM_ACCESS_MAP,		"map")			\
 	EM(VPM_ACCESS_SIGBUS,		"sigbus")		\
-	EM_END(VPM_ACCESS_ONES,		"ones")
+	EM(VPM_ACCESS_ONES,		"ones")			\
+	EM_END(VPM_ACCESS_BLOCK,	"block")
 
 #define VPM_TRACK_LIST(EM, EM_END)					\
 	EM(VPM_TRACK_MMAP,		"mmap")			\
@@ -104,13 +110,14 @@ enum vpm_reason {
 	VPM_REASON_NR,
 };
 
-enum vpm_revoke_mode {
-	VPM_REVOKE_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
-	VPM_REVOKE_NR,
+enum vpm_policy {
+	VPM_POLICY_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
+	VPM_POLICY_NR,
 };
 
 enum vpm_access {
 	VPM_ACCESS_LIST(VPM_NAMES_ENUM, VPM_NAMES_ENUM)
+	VPM_ACCESS_NR,
 };
 
 enum vpm_track_why {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * What a revoked mapping serves in VPM_REVOKE_ONES mode: the answer of a
- * device that is gone, all-ones reads and writes that go nowhere.
+ * What a mapping serves under the ones policy (revoked, memory decoding
+ * off, low power): the answer of a device that does not decode, all-ones
+ * reads and writes that go nowhere.
  *
  * Every page is mapped with the protection of the RAM it is
  * (vm_get_page_prot(): cached, and encrypted under memory encryption),
@@ -55,6 +56,7 @@ static struct page *vpm_ones_alloc(gfp_t gfp)
 int vpm_ones_init(struct vpm_device *vpm)
 {
 	spin_lock_init(&vpm->ones.lock);
+	vpm->ones.served = false;
 	INIT_LIST_HEAD(&vpm->ones.private);
 	vpm->ones.nr_private = 0;
 	vpm->ones.page = vpm_ones_alloc(GFP_KERNEL);
@@ -124,8 +126,8 @@ static struct page *vpm_ones_private_page(struct vpm_device *vpm,
 }
 
 /**
- * vpm_ones_fault() - serve a fault of a revoked mapping in ones mode
- * @vpm: the device, revoked; the caller holds state_lock for read
+ * vpm_ones_fault() - serve a fault under the ones policy
+ * @vpm: the device; the caller holds state_lock for read
  * @vmf: the fault, PTE order
  *
  * Return: VM_FAULT_NOPAGE, VM_FAULT_SIGBUS past the limit of private
@@ -139,6 +141,8 @@ vm_fault_t vpm_ones_fault(struct vpm_device *vpm, struct vm_fault *vmf)
 	struct page *page;
 
 	lockdep_assert_held_read(&vpm->state_lock);
+	if (!READ_ONCE(vpm->ones.served))
+		WRITE_ONCE(vpm->ones.served, true);
 	if (!(vma->vm_flags & VM_WRITE))
 		return vmf_insert_pfn_prot(vma, addr,
 					   page_to_pfn(vpm->ones.page), prot);
@@ -154,8 +158,7 @@ EXPORT_SYMBOL_IF_KUNIT(vpm_ones_fault);
 
 static bool vpm_ones_mode(struct vpm_device *vpm)
 {
-	return READ_ONCE(vpm->state) == VPM_STATE_REVOKED &&
-	       READ_ONCE(vpm->revoke_mode) == VPM_REVOKE_ONES;
+	return READ_ONCE(vpm->ones.served);
 }
 
 /**
@@ -197,3 +200,26 @@ void vpm_ones_fork(struct vpm_device *vpm, struct vm_area_struct *parent)
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_ones_fork);
+
+/**
+ * vpm_ones_leave() - the state that served all-ones is over
+ * @vpm: the device; the caller holds state_lock for write and has zapped
+ *	the BARs, so no all-ones page is mapped and none can be until the
+ *	lock is dropped
+ *
+ * The private pages are kept for the next window (a vma finds its own
+ * again) but filled with all-ones afresh: a write in one window is not
+ * read back in the next.
+ */
+void vpm_ones_leave(struct vpm_device *vpm)
+{
+	struct page *page;
+
+	lockdep_assert_held_write(&vpm->state_lock);
+	spin_lock(&vpm->ones.lock);
+	list_for_each_entry(page, &vpm->ones.private, lru)
+		memset(page_address(page), 0xff, PAGE_SIZE);
+	spin_unlock(&vpm->ones.lock);
+	WRITE_ONCE(vpm->ones.served, false);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_ones_leave);

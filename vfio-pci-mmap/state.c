@@ -54,49 +54,16 @@ const char *vpm_reason_name(enum vpm_reason reason)
 EXPORT_SYMBOL_IF_KUNIT(vpm_reason_name);
 
 /**
- * vpm_state_attach_core() - vfio-pci-core's config state exists from now on
- * @vpm: the device, just enabled by vfio_pci_core_enable()
- *
- * Until this is called (and again after vpm_state_detach_core())
- * vpm_state_of_core() does not look at vdev->vconfig: the open path resets
- * the device before the core allocates it, and the close path frees it
- * under the dev_set lock only (vfio_pci_core_disable()), which a reset
- * through sysfs or a sibling's bus reset does not take.
- */
-void vpm_state_attach_core(struct vpm_device *vpm)
-{
-	down_write(&vpm->state_lock);
-	vpm->core_attached = true;
-	up_write(&vpm->state_lock);
-}
-EXPORT_SYMBOL_IF_KUNIT(vpm_state_attach_core);
-
-/**
- * vpm_state_detach_core() - vfio-pci-core's config state is about to go
- * @vpm: the device, before vfio_pci_core_close_device()
- *
- * Waits for any reader of the core's state (a fault, a reset window
- * closing) to finish; none starts after it.
- */
-void vpm_state_detach_core(struct vpm_device *vpm)
-{
-	down_write(&vpm->state_lock);
-	vpm->core_attached = false;
-	up_write(&vpm->state_lock);
-}
-EXPORT_SYMBOL_IF_KUNIT(vpm_state_detach_core);
-
-/**
  * vpm_state_transition() - the one place the state changes
  * @vpm: the device
  * @from: the state to leave, or VPM_STATE_ANY
  * @to: the new state
  * @why: the reason, traced
  *
- * Callers hold state_lock for write, except the fault path, which records a
- * transition it observed while holding state_lock for read; the cmpxchg
- * makes exactly one of racing observers win and trace it.  Revoked is
- * terminal.
+ * The caller holds state_lock for write.  Revoked is terminal.  Entering a
+ * reset window starts its clock; leaving it wakes the accesses it blocked;
+ * leaving a state whose policy served all-ones pages removes them before
+ * the device can be mapped again.
  *
  * Return: true if the state changed.
  */
@@ -105,15 +72,22 @@ bool vpm_state_transition(struct vpm_device *vpm, enum vpm_state from,
 {
 	enum vpm_state old = READ_ONCE(vpm->state);
 
-	lockdep_assert_held(&vpm->state_lock);
-	do {
-		if (old == to || old == VPM_STATE_REVOKED)
-			return false;
-		if (from != VPM_STATE_ANY && old != from)
-			return false;
-	} while (!try_cmpxchg(&vpm->state, &old, to));
+	lockdep_assert_held_write(&vpm->state_lock);
+	if (old == to || old == VPM_STATE_REVOKED ||
+	    (from != VPM_STATE_ANY && old != from))
+		return false;
+	if (to == VPM_STATE_RESETTING)
+		WRITE_ONCE(vpm->window_start, jiffies);
+	WRITE_ONCE(vpm->state, to);
+	trace_vpm_state_change(vpm, old, to, why,
+			       vpm_policies_of(vpm)->of[to]);
 
-	trace_vpm_state_change(vpm, old, to, why);
+	if (old == VPM_STATE_RESETTING)
+		wake_up_all(&vpm->window_wq);
+	if (READ_ONCE(vpm->ones.served) && to != VPM_STATE_REVOKED) {
+		vpm_zap(vpm, why, VPM_ZAP_BARS);
+		vpm_ones_leave(vpm);
+	}
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_state_transition);
@@ -141,15 +115,43 @@ void vpm_state_sync(struct vpm_device *vpm, enum vpm_reason why)
 EXPORT_SYMBOL_IF_KUNIT(vpm_state_sync);
 
 /**
- * vpm_access_at_fault() - decide a fault, recording what it observed
- * @vpm: the device; the caller holds memory_lock and state_lock (read or
- *	write)
- * @refused: set to the state a refusal is recorded with: this driver's in
- *	a reset window or once revoked, else the core's
+ * vpm_state_observe() - record at a fault a change the driver did not see
+ * @vpm: the device; the caller holds memory_lock, and state_lock for write
+ *	if @write, else for read (dropped and retaken for write, then
+ *	downgraded, when there is a change to record)
+ * @write: how the caller holds state_lock
  *
  * A change the driver could not see when it happened (a low-power exit
- * inside the core's runtime resume) is recorded here, as observed at a
- * fault.
+ * inside the core's runtime resume) is recorded before the fault decides,
+ * so that leaving a state removes what its policy mapped first.
+ */
+void vpm_state_observe(struct vpm_device *vpm, bool write)
+{
+	enum vpm_state recorded = READ_ONCE(vpm->state);
+
+	lockdep_assert_held(&vpm->core.memory_lock);
+	if (recorded == VPM_STATE_RESETTING || recorded == VPM_STATE_REVOKED ||
+	    recorded == vpm_state_of_core(vpm))
+		return;
+	if (!write) {
+		up_read(&vpm->state_lock);
+		down_write(&vpm->state_lock);
+	}
+	recorded = READ_ONCE(vpm->state);
+	if (recorded != VPM_STATE_RESETTING)
+		vpm_state_transition(vpm, recorded, vpm_state_of_core(vpm),
+				     VPM_REASON_OBSERVED_AT_FAULT);
+	if (!write)
+		downgrade_write(&vpm->state_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_state_observe);
+
+/**
+ * vpm_access_at_fault() - decide a fault
+ * @vpm: the device; the caller holds memory_lock and state_lock (read or
+ *	write) and has recorded what it observed (vpm_state_observe())
+ * @refused: set to the state a refusal is recorded with: this driver's in
+ *	a reset window or once revoked, else the core's
  *
  * Return: the decision.
  */
@@ -162,11 +164,10 @@ enum vpm_access vpm_access_at_fault(struct vpm_device *vpm,
 		      recorded == VPM_STATE_REVOKED;
 
 	lockdep_assert_held(&vpm->core.memory_lock);
-	if (recorded != observed && !window)
-		vpm_state_transition(vpm, recorded, observed,
-				     VPM_REASON_OBSERVED_AT_FAULT);
 	*refused = window ? recorded : observed;
-	return vpm_access_decide(recorded, observed, vpm->revoke_mode);
+	return vpm_access_decide(recorded, observed, vpm_policies_of(vpm),
+				 recorded == VPM_STATE_RESETTING &&
+				 vpm_window_expired(vpm));
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_access_at_fault);
 
@@ -275,19 +276,19 @@ void vpm_reset_done(struct vpm_device *vpm)
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_reset_done);
 
-static enum vpm_revoke_mode vpm_revoke_mode_now(struct vpm_device *vpm)
+static enum vpm_policy vpm_revoke_policy_now(struct vpm_device *vpm)
 {
-	enum vpm_revoke_mode mode = READ_ONCE(vpm_param_revoke);
+	enum vpm_policy mode = vpm_policies_of(vpm)->of[VPM_STATE_REVOKED];
 
-	if (mode != VPM_REVOKE_AUTO)
+	if (mode != VPM_POLICY_AUTO)
 		return mode;
 	/*
 	 * A user that registered a request eventfd is cooperative (QEMU): it
 	 * will release the device once asked, and SIGBUS in its vCPU thread
 	 * would abort the whole VM through KVM_RUN.  Serve it all-ones.
 	 */
-	return rcu_access_pointer(vpm->core.req_trigger) ? VPM_REVOKE_ONES :
-							   VPM_REVOKE_SIGBUS;
+	return rcu_access_pointer(vpm->core.req_trigger) ? VPM_POLICY_ONES :
+							   VPM_POLICY_SIGBUS;
 }
 
 /**
@@ -310,10 +311,10 @@ void vpm_revoke(struct vpm_device *vpm)
 
 	down_write(&vdev->memory_lock);
 	down_write(&vpm->state_lock);
-	WRITE_ONCE(vpm->revoke_mode, vpm_revoke_mode_now(vpm));
+	vpm_policy_freeze(vpm, vpm_revoke_policy_now(vpm));
 	if (vpm_state_transition(vpm, VPM_STATE_ANY, VPM_STATE_REVOKED,
 				 VPM_REASON_REQUEST)) {
-		trace_vpm_revoke(vpm, vpm->revoke_mode,
+		trace_vpm_revoke(vpm, vpm->policy.of[VPM_STATE_REVOKED],
 				 vpm_tracker_count(&vpm->tracker));
 		vpm_zap(vpm, VPM_REASON_REQUEST, VPM_ZAP_ALL);
 	}
@@ -321,6 +322,29 @@ void vpm_revoke(struct vpm_device *vpm)
 	up_write(&vdev->memory_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_revoke);
+
+/**
+ * vpm_window_hold() - open or close a reset window that no reset closes
+ * @vpm: the device
+ * @hold: open the window (true) or close it (false)
+ *
+ * A test hook (debugfs "hold_window"): the window is a reset window in all
+ * but the reset, so the policies' waits and bounds can be tested.  A real
+ * reset meanwhile closes it at its end.
+ */
+void vpm_window_hold(struct vpm_device *vpm, bool hold)
+{
+	struct vpm_reset_cause cause;
+
+	if (!hold) {
+		vpm_reset_done(vpm);
+		return;
+	}
+	vpm_reset_begin(vpm, &cause, VPM_REASON_DEBUGFS);
+	vpm_reset_prepare(vpm);
+	vpm_reset_end(vpm, &cause);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_window_hold);
 
 static void vpm_pci_reset_prepare(struct pci_dev *pdev)
 {
@@ -353,7 +377,8 @@ void vpm_state_init(struct vpm_device *vpm)
 {
 	init_rwsem(&vpm->state_lock);
 	vpm->state = VPM_STATE_ENABLED;
-	vpm->revoke_mode = VPM_REVOKE_SIGBUS;
+	vpm->policy_set = false;
+	init_waitqueue_head(&vpm->window_wq);
 	INIT_LIST_HEAD(&vpm->reset_causes);
 	atomic_long_set(&vpm->refused, 0);
 }

@@ -18,4 +18,5 @@ static_assert(VPM_FAULT_OOM == (__force unsigned int)VM_FAULT_OOM);
 static_assert(VPM_FAULT_SIGBUS == (__force unsigned int)VM_FAULT_SIGBUS);
 static_assert(VPM_FAULT_NOPAGE == (__force unsigned int)VM_FAULT_NOPAGE);
 static_assert(VPM_FAULT_LOCKED == (__force unsigned int)VM_FAULT_LOCKED);
+static_assert(VPM_FAULT_RETRY == (__force unsigned int)VM_FAULT_RETRY);
 static_assert(VPM_FAULT_FALLBACK == (__force unsigned int)VM_FAULT_FALLBACK);

@@ -21,7 +21,7 @@ VPM_REASON_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
 VPM_TRACK_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
 VPM_ACCESS_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
 VPM_ZAP_SCOPE_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
-VPM_REVOKE_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
+VPM_POLICY_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
 
 #define VPM_TRACE_SYM(a, b)	{ a, b },
 #define VPM_TRACE_SYM_END(a, b)	{ a, b }
@@ -35,6 +35,7 @@ VPM_REVOKE_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
 #define VPM_FAULT_SIGBUS	0x0002
 #define VPM_FAULT_NOPAGE	0x0100
 #define VPM_FAULT_LOCKED	0x0200
+#define VPM_FAULT_RETRY		0x0400
 #define VPM_FAULT_FALLBACK	0x0800
 
 #define vpm_show_fault_result(r)				\
@@ -43,6 +44,7 @@ VPM_REVOKE_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
 		{ VPM_FAULT_SIGBUS,	"SIGBUS" },		\
 		{ VPM_FAULT_NOPAGE,	"NOPAGE" },		\
 		{ VPM_FAULT_LOCKED,	"LOCKED" },		\
+		{ VPM_FAULT_RETRY,	"RETRY" },		\
 		{ VPM_FAULT_FALLBACK,	"FALLBACK" })
 
 /* Fault ring record types and reasons (uapi defines), by name. */
@@ -83,24 +85,29 @@ VPM_REVOKE_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
 
 TRACE_EVENT(vpm_state_change,
 	TP_PROTO(struct vpm_device *vpm, enum vpm_state old,
-		 enum vpm_state new, enum vpm_reason why),
-	TP_ARGS(vpm, old, new, why),
+		 enum vpm_state new, enum vpm_reason why,
+		 enum vpm_policy policy),
+	TP_ARGS(vpm, old, new, why, policy),
 	TP_STRUCT__entry(
 		__string(dev, vpm_name(vpm))
 		__field(unsigned int, old)
 		__field(unsigned int, new)
 		__field(unsigned int, why)
+		__field(unsigned int, policy)
 	),
 	TP_fast_assign(
 		__assign_str(dev);
 		__entry->old = old;
 		__entry->new = new;
 		__entry->why = why;
+		__entry->policy = policy;
 	),
-	TP_printk("dev=%s %s -> %s reason=%s", __get_str(dev),
+	/* policy: what an access gets in the new state (enabled: unused). */
+	TP_printk("dev=%s %s -> %s reason=%s policy=%s", __get_str(dev),
 		  vpm_show(VPM_STATE_LIST, __entry->old),
 		  vpm_show(VPM_STATE_LIST, __entry->new),
-		  vpm_show(VPM_REASON_LIST, __entry->why))
+		  vpm_show(VPM_REASON_LIST, __entry->why),
+		  vpm_show(VPM_POLICY_LIST, __entry->policy))
 );
 
 TRACE_EVENT(vpm_mmap,
@@ -260,7 +267,7 @@ TRACE_EVENT(vpm_zap_end,
 );
 
 TRACE_EVENT(vpm_revoke,
-	TP_PROTO(struct vpm_device *vpm, enum vpm_revoke_mode mode,
+	TP_PROTO(struct vpm_device *vpm, enum vpm_policy mode,
 		 unsigned int nr_vmas),
 	TP_ARGS(vpm, mode, nr_vmas),
 	TP_STRUCT__entry(
@@ -274,7 +281,7 @@ TRACE_EVENT(vpm_revoke,
 		__entry->nr_vmas = nr_vmas;
 	),
 	TP_printk("dev=%s reason=request mode=%s vmas=%u", __get_str(dev),
-		  vpm_show(VPM_REVOKE_LIST, __entry->mode),
+		  vpm_show(VPM_POLICY_LIST, __entry->mode),
 		  __entry->nr_vmas)
 );
 

@@ -68,10 +68,15 @@ void vpm_regions_revoke(struct vpm_device *vpm)
 			vpm_region_kinds[i]->revoke(vpm);
 }
 
+/*
+ * After VM_FAULT_RETRY the region has dropped the mm's lock: the vma and
+ * its entry may be gone, so nothing is read from them after the call.
+ */
 static vm_fault_t vpm_vma_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
 	struct vpm_mapping *m = vmf->vma->vm_private_data;
 	struct vpm_device *vpm = m->vpm;
+	u32 region = m->region;
 	struct vpm_fault_info info = {
 		.access = VPM_ACCESS_SIGBUS,
 		.refused = VPM_STATE_NR,
@@ -88,12 +93,12 @@ static vm_fault_t vpm_vma_huge_fault(struct vm_fault *vmf, unsigned int order)
 	} else if ((ret & VM_FAULT_SIGBUS) && info.refused != VPM_STATE_NR) {
 		base = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
 		atomic_long_inc(&vpm->refused);
-		vpm_ring_report_refused(vpm, info.refused, m->region,
+		vpm_ring_report_refused(vpm, info.refused, region,
 					info.offset + (vmf->real_address - base),
 					vmf->flags & FAULT_FLAG_WRITE);
 	}
 	if (info.traced)
-		trace_vpm_fault(vpm, m->region, vmf->address, info.offset,
+		trace_vpm_fault(vpm, region, vmf->address, info.offset,
 				order, info.pfn, info.access, ret);
 	return ret;
 }

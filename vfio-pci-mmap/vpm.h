@@ -53,11 +53,22 @@
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/wait.h>
 #include <linux/vfio_pci_core.h>
 #include <linux/xarray.h>
 #include "names.h"
 #include "sparse.h"
 #include "vma.h"
+
+/**
+ * struct vpm_policies - what accesses get while the device cannot answer
+ * @of: the policy of each state, by state (enabled's is unused)
+ * @block_timeout_ms: how long a reset window may block an access
+ */
+struct vpm_policies {
+	enum vpm_policy of[VPM_STATE_NR];
+	unsigned int block_timeout_ms;
+};
 
 struct seq_file;
 struct vpm_device;
@@ -70,12 +81,15 @@ struct vpm_ring;
  *	through page->lru.
  * @nr_private: pages on @private.
  * @page: the shared all-ones page, mapped read-only.
+ * @served: all-ones pages may be mapped: set by a fault that maps one,
+ *	cleared when the state that served them is left (vpm_ones_leave()).
  */
 struct vpm_ones {
 	spinlock_t lock; /* leaf: see the lock order above */
 	struct list_head private;
 	unsigned int nr_private;
 	struct page *page;
+	bool served;
 };
 
 /**
@@ -86,11 +100,17 @@ struct vpm_ones {
  * @core_attached: vfio-pci-core's config state (vconfig) exists: set after
  *	the core enabled the device, cleared before it disables it, both
  *	under state_lock for write.
- * @revoke_mode: the mode chosen at revocation.
+ * @policy: what an access gets in each state that cannot reach the device,
+ *	when @policy_set: chosen by the user through VFIO_DEVICE_FEATURE, or
+ *	frozen at revocation with the revoked state's resolved (policy.c);
+ *	written under state_lock for write.
+ * @policy_set: @policy applies; else the module parameters do.
+ * @window_start: jiffies when the current reset window opened.
+ * @window_wq: accesses blocked until the reset window closes.
  * @reset_causes: the resets tasks asked vfio-pci-core for, with their
  *	reasons (struct vpm_reset_cause), under state_lock.
  * @tracker: every vma mapping this device.
- * @ones: what revoked mappings serve in VPM_REVOKE_ONES mode (ones.c);
+ * @ones: what mappings serve under the ones policy (ones.c);
  *	allocated at open, freed at close, when no vma can map it any more.
  * @ring: the fault ring, while the device is open.
  * @ring_index: region index of the fault ring, or -1.
@@ -103,7 +123,10 @@ struct vpm_device {
 	struct rw_semaphore state_lock;
 	enum vpm_state state;
 	bool core_attached;
-	enum vpm_revoke_mode revoke_mode;
+	struct vpm_policies policy;
+	bool policy_set;
+	unsigned long window_start;
+	wait_queue_head_t window_wq;
 	struct list_head reset_causes;
 	struct vpm_tracker tracker;
 	struct vpm_ones ones;
@@ -131,7 +154,6 @@ static inline const char *vpm_name(struct vpm_device *vpm)
 }
 
 /* Module parameters (main.c). */
-extern int vpm_param_revoke;
 extern bool vpm_param_msix_mappable;
 
 /**
@@ -149,11 +171,10 @@ struct vpm_reset_cause {
 /* state.c */
 const char *vpm_state_name(enum vpm_state state);
 const char *vpm_reason_name(enum vpm_reason reason);
-void vpm_state_attach_core(struct vpm_device *vpm);
-void vpm_state_detach_core(struct vpm_device *vpm);
 bool vpm_state_transition(struct vpm_device *vpm, enum vpm_state from,
 			  enum vpm_state to, enum vpm_reason why);
 void vpm_state_sync(struct vpm_device *vpm, enum vpm_reason why);
+void vpm_state_observe(struct vpm_device *vpm, bool write);
 enum vpm_access vpm_access_at_fault(struct vpm_device *vpm,
 				    enum vpm_state *refused);
 void vpm_reset_begin(struct vpm_device *vpm, struct vpm_reset_cause *cause,
@@ -161,6 +182,7 @@ void vpm_reset_begin(struct vpm_device *vpm, struct vpm_reset_cause *cause,
 void vpm_reset_end(struct vpm_device *vpm, struct vpm_reset_cause *cause);
 void vpm_reset_prepare(struct vpm_device *vpm);
 void vpm_reset_done(struct vpm_device *vpm);
+void vpm_window_hold(struct vpm_device *vpm, bool hold);
 void vpm_revoke(struct vpm_device *vpm);
 void vpm_state_init(struct vpm_device *vpm);
 extern const struct pci_error_handlers vpm_err_handlers;
@@ -174,12 +196,32 @@ static inline bool vpm_revoked(struct vpm_device *vpm)
 }
 
 /* access.c */
+void vpm_state_attach_core(struct vpm_device *vpm);
+void vpm_state_detach_core(struct vpm_device *vpm);
+
+/* vpm_gate_enter(): serve the access as a device that does not decode. */
+#define VPM_GATE_ONES	1
+
 enum vpm_state vpm_state_of_core(struct vpm_device *vpm);
 enum vpm_access vpm_access_decide(enum vpm_state recorded,
 				  enum vpm_state observed,
-				  enum vpm_revoke_mode mode);
+				  const struct vpm_policies *p, bool expired);
+bool vpm_window_expired(struct vpm_device *vpm);
+int vpm_window_wait(struct vpm_device *vpm);
 int vpm_gate_enter(struct vpm_device *vpm, bool mem);
 void vpm_gate_exit(struct vpm_device *vpm);
+
+/* policy.c */
+bool vpm_policy_allowed(enum vpm_state state, enum vpm_policy policy);
+const struct vpm_policies *vpm_policies_of(struct vpm_device *vpm);
+void vpm_policy_open(struct vpm_device *vpm);
+void vpm_policy_freeze(struct vpm_device *vpm, enum vpm_policy revoked);
+#if IS_ENABLED(CONFIG_KUNIT)
+struct vpm_policies *vpm_policy_params(void);
+#endif
+int vpm_policy_feature(struct vpm_device *vpm, u32 flags, void __user *arg,
+		       size_t argsz);
+void vpm_policy_show(struct vpm_device *vpm, struct seq_file *s);
 
 /* zap.c */
 
@@ -209,6 +251,7 @@ void vpm_ones_mprotect(struct vpm_device *vpm, struct vm_area_struct *vma,
 		       unsigned long start, unsigned long end,
 		       unsigned long newflags);
 void vpm_ones_fork(struct vpm_device *vpm, struct vm_area_struct *parent);
+void vpm_ones_leave(struct vpm_device *vpm);
 
 /* bar_rw.c */
 ssize_t vpm_bar_rw(struct vpm_device *vpm, char __user *buf, size_t count,
