@@ -39,7 +39,7 @@
 #include <unistd.h>
 #include <linux/membarrier.h>
 #include <linux/pci_regs.h>
-#include "../tests/user/vfio_test.h"
+#include "vfio_test.h"
 #include "../include/uapi/linux/vfio_pci_mmap.h"
 
 #define TRACEFS		"/sys/kernel/tracing"
