@@ -5,7 +5,9 @@
 #
 #   bench/run.sh [--reps N] [--prog PATH] [--only 6.12|6.1] [--out DIR]
 #
-# Two boots of the benchmark VM (bench/vm.sh), one after the other:
+# Two boots of the benchmark VM, one after the other, by the test VM runner
+# (tests/vm/run.sh) with the benchmark's devices (bench/devices.sh: edu and
+# a 1 GiB ivshmem twice) and multi-threaded TCG:
 #
 #   1. Debian's 6.12 kernel (the project's KVER): one edu and one 1 GiB
 #      ivshmem bound to vfio-pci-mmap, the same pair bound to vfio-pci;
@@ -120,9 +122,10 @@ boot() { # boot NAME RELEASE TIMEOUT MODULE ARGS...
 	local name=$1 rel=$2 tmo=$3 mod=$4
 	shift 4
 	load "before the $name boot"
-	local margs=()
+	local margs=(--no-module)
 	[ "$mod" = - ] || margs=(--module "$mod")
-	if ! "$VPM_REPO/bench/vm.sh" --release "$rel" "${margs[@]}" --timeout "$tmo" \
+	if ! "$VPM_REPO/tests/vm/run.sh" --release "$rel" "${margs[@]}" --timeout "$tmo" \
+		--devices "$VPM_REPO/bench/devices.sh" --tcg-threads multi \
 		--out "$build/vm-$name" "$VPM_REPO/bench/guest.sh" "$@"; then
 		vpm_msg "the $name boot failed: see $build/vm-$name/console.log"
 		rc=1
