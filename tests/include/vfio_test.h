@@ -276,6 +276,8 @@ int vt_read_param(const char *name, char *buf, size_t len);
 
 /* Write a string to a file; returns 0 or -errno. */
 int vt_write_file(const char *path, const char *s);
+/* The same, opened with O_WRONLY | O_CLOEXEC | flags (O_CREAT: mode 0644). */
+int vt_write_file_flags(const char *path, const char *s, int flags);
 int vt_read_file(const char *path, char *buf, size_t len);
 bool vt_path_exists(const char *path);
 

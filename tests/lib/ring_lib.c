@@ -294,17 +294,7 @@ uint64_t ring_wait_eventfd(int efd, int ms)
 
 int ring_create_file(const char *path, const char *s)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ssize_t n;
-	int e = 0;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	if (n < 0)
-		e = -errno;
-	close(fd);
-	return e;
+	return vt_write_file_flags(path, s, O_CREAT | O_TRUNC);
 }
 
 const char *ring_type_name(uint16_t type)

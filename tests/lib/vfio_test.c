@@ -161,7 +161,12 @@ const char *vt_require_bdf(const char *bdf, const char *env_name)
 
 int vt_write_file(const char *path, const char *s)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	return vt_write_file_flags(path, s, 0);
+}
+
+int vt_write_file_flags(const char *path, const char *s, int flags)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0644);
 	ssize_t n;
 
 	if (fd < 0)
