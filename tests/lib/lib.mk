@@ -12,7 +12,7 @@
 # $(VT_LIB_BUILD) (default $(BUILD)/lib), one copy per includer's BUILD.
 
 VT_LIB_SRC	:= $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
-VT_INC		:= $(VT_LIB_SRC)/../include
+VT_INC		:= $(patsubst %lib,%include,$(VT_LIB_SRC))
 VT_CPPFLAGS	:= -I$(VT_INC)
 VT_HDRS		:= $(wildcard $(VT_INC)/*.h) \
 		   $(VT_LIB_SRC)/../../include/uapi/linux/vfio_pci_mmap.h
