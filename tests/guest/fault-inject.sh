@@ -128,17 +128,16 @@ mark=$(dmesg | wc -l)
 if vpm_wanted open || vpm_wanted mmap-first; then
 	if vpm_run fault-inject/hold-edu-enabled enable_set "$EDU_BDF" 1; then
 		for t in open mmap-first; do
-			vpm_wanted "$t" && vpm_run_for "fault-inject/$t" 150 "$FI_PROG" "${FI_ARGS[@]}" \
+			vpm_run_wanted "fault-inject/$t" 150 "$FI_PROG" "${FI_ARGS[@]}" \
 				--bdf "$EDU_BDF" "$t"
 		done
 	fi
 	vpm_run fault-inject/release-edu enable_set "$EDU_BDF" 0
 fi
 for t in mmap fault fork split; do
-	vpm_wanted "$t" && vpm_run_for "fault-inject/$t" 150 "$FI_PROG" "${FI_ARGS[@]}" --bdf "$EDU_BDF" "$t"
+	vpm_run_wanted "fault-inject/$t" 150 "$FI_PROG" "${FI_ARGS[@]}" --bdf "$EDU_BDF" "$t"
 done
-vpm_wanted fault-huge &&
-	vpm_run_for fault-inject/fault-huge 150 "$FI_PROG" "${FI_ARGS[@]}" --bdf "$IVSHMEM_BDF" fault-huge
+vpm_run_wanted fault-inject/fault-huge 150 "$FI_PROG" "${FI_ARGS[@]}" --bdf "$IVSHMEM_BDF" fault-huge
 # A user fault that returned VM_FAULT_OOM is retried after one rate-limited
 # line: count them, with the ones the rate limit suppressed.
 oom=$(log_since "$mark" | awk '

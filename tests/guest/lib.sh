@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # Library for guest scripts (tests/guest/*.sh), which run inside the test VM
 # started by tests/vm/run.sh.  Source it first:
@@ -140,6 +141,13 @@ vpm_wanted() {
 	fi
 	case ",${SKIP:-}," in *",$1,"*) return 1 ;; esac
 	return 0
+}
+
+# vpm_run_wanted NAME LIMIT CMD [ARGS...]: vpm_run_for NAME if the last
+# part of NAME (reset, of mmap/reset) is vpm_wanted; else nothing.
+vpm_run_wanted() {
+	vpm_wanted "${1##*/}" || return 0
+	vpm_run_for "$@"
 }
 
 # vpm_build RESULT DIR BUILD [LOG]

@@ -33,12 +33,7 @@ vpm_build "$prefix/build" tests/user "$BIN" || exit 1
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
 # test NAME TIMEOUT [ARGS...]: run tests/user/mmap_NAME if wanted.
-t() {
-	local n=$1 limit=$2
-	shift 2
-	vpm_wanted "$n" || return 0
-	vpm_run_for "$prefix/$n" "$limit" "$BIN/mmap_$n" --driver "$DRIVER" "$@"
-}
+t() { vpm_run_wanted "$prefix/$1" "$2" "$BIN/mmap_$1" --driver "$DRIVER" "${@:3}"; }
 
 bind() {
 	local bdf=$1 what=$2

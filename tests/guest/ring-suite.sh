@@ -24,12 +24,7 @@ vpm_build ring/build tests/ring "$BIN" || exit 1
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 
 # t NAME TIMEOUT [ARGS...]: build/ring/ring_NAME on edu, if wanted.
-t() {
-	local n=$1 limit=$2
-	shift 2
-	vpm_wanted "$n" || return 0
-	vpm_run_for "ring/$n" "$limit" "$BIN/ring_$n" --bdf "$EDU_BDF" "$@"
-}
+t() { vpm_run_wanted "ring/$1" "$2" "$BIN/ring_$1" --bdf "$EDU_BDF" "${@:3}"; }
 
 # Wait until the ring of BDF is open (debugfs "ring" no longer "closed").
 wait_open() {
@@ -136,7 +131,7 @@ unplug() {
 
 vpm_run ring/bind-edu vpm_bind "$EDU_BDF" vfio-pci-mmap || exit 1
 
-vpm_wanted uapi && vpm_run_for ring/uapi 10 "$BIN/uapi_header"
+vpm_run_wanted ring/uapi 10 "$BIN/uapi_header"
 t layout 60
 t rw 60
 t consume 300 20000
@@ -164,7 +159,7 @@ if vpm_wanted kmod; then
 		vpm_run_for ring/kmod-open 60 kmod_open
 	fi
 fi
-vpm_wanted bench && vpm_run_for ring/bench 600 bench
+vpm_run_wanted ring/bench 600 bench
 
 vpm_run ring/unbind-edu vpm_unbind "$EDU_BDF"
 
