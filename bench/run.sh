@@ -25,6 +25,9 @@
 set -euo pipefail
 VPM_PROG=bench
 . "$(dirname "$0")/../tests/common.sh"
+# set -e ends the run at the first command that fails: say which, so that
+# it never ends without a word.
+trap 'vpm_msg "error: line $LINENO failed (exit status $?)" >&2' ERR
 
 reps=7
 prog=""
@@ -98,7 +101,9 @@ mkdir -p "$nt"
 make -C "/lib/modules/$kver/build" M="$nt" KCFLAGS=-DNOTRACE modules >"$build/module-notrace.log" 2>&1 ||
 	{ tail -n 30 "$build/module-notrace.log" >&2; vpm_die "building the NOTRACE module failed"; }
 notrace=$nt/vfio-pci-mmap/vfio-pci-mmap.ko
-if modinfo "$notrace" >/dev/null && nm "$notrace" 2>/dev/null | grep -q '__tracepoint_vpm'; then
+# grep reads all of nm's output: with -q it would stop at the first match,
+# and nm's SIGPIPE would fail the pipeline (pipefail) and hide the match.
+if modinfo "$notrace" >/dev/null && nm "$notrace" 2>/dev/null | grep '__tracepoint_vpm' >/dev/null; then
 	vpm_die "$notrace still has tracepoints"
 fi
 
