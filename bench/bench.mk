@@ -24,12 +24,13 @@ bench: bench-prog
 
 bench-prog: $(BENCH_PROG)
 
-# Linked with the tests' VFIO helper library (compiled here, not shared
-# with tests/user's build).
-$(BENCH_PROG): $(BENCH_DIR)/vpm_bench.c tests/user/vfio_test.c tests/user/vfio_test.h \
+# Linked with the test library (tests/lib/, headers in tests/include/),
+# compiled here with the benchmark's flags, not shared with the tests' builds.
+BENCH_LIB_SRCS := $(wildcard tests/lib/*.c)
+$(BENCH_PROG): $(BENCH_DIR)/vpm_bench.c $(BENCH_LIB_SRCS) $(wildcard tests/include/*.h) \
 		include/uapi/linux/vfio_pci_mmap.h
 	@mkdir -p $(@D)
-	$(CC) $(BENCH_CFLAGS) -o $@ $(BENCH_DIR)/vpm_bench.c tests/user/vfio_test.c
+	$(CC) $(BENCH_CFLAGS) -Itests/include -o $@ $(BENCH_DIR)/vpm_bench.c $(BENCH_LIB_SRCS)
 
 bench-report:
 	@python3 $(BENCH_DIR)/report.py --run "$$(ls -d $(BENCH_OUT)/runs/*/ | tail -n 1)" --out $(BENCH_OUT)

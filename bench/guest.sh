@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The benchmark's guest side, run by bench/vm.sh through the test harness's
-# tests/vm/guest-main.sh (REPO, OUT, EDU_BDF, EDU2_BDF, IVSHMEM_BDF and
-# VPM_MODULE in the environment).
+# The benchmark's guest side, run by bench/run.sh through the test VM runner
+# (tests/vm/run.sh --devices bench/devices.sh): REPO, OUT, EDU_BDF,
+# EDU2_BDF, IVSHMEM_BDF, IVSHMEM2_BDF and VPM_MODULE in the environment.
 #
 #   bench/guest.sh 6.12 PROG NOTRACE_KO REPS   ours against stock vfio-pci
 #   bench/guest.sh 6.1  PROG -          REPS   stock vfio-pci of Linux 6.1
@@ -30,11 +30,7 @@ VPM_RUN_TIMEOUT=600
 : >"$raw"
 note() { echo "$*" >>"$info"; vpm_say "$*"; }
 
-IVSHMEM2_BDF=""
-for d in /sys/bus/pci/devices/0000:00:14.0/0000:*; do
-	[ -e "$d/vendor" ] && IVSHMEM2_BDF=${d##*/}
-done
-[ -n "$IVSHMEM2_BDF" ] || { vpm_result FAIL setup "no second ivshmem behind 00:14.0"; exit 1; }
+[ -n "${IVSHMEM2_BDF:-}" ] || { vpm_result FAIL setup "no second ivshmem (run with --devices bench/devices.sh)"; exit 1; }
 
 {
 	echo "kernel $(uname -r)"

@@ -5,7 +5,9 @@
 #
 #   bench/run.sh [--reps N] [--prog PATH] [--only 6.12|6.1] [--out DIR]
 #
-# Two boots of the benchmark VM (bench/vm.sh), one after the other:
+# Two boots of the benchmark VM, one after the other, by the test VM runner
+# (tests/vm/run.sh) with the benchmark's devices (bench/devices.sh: edu and
+# a 1 GiB ivshmem twice) and multi-threaded TCG:
 #
 #   1. Debian's 6.12 kernel (the project's KVER): one edu and one 1 GiB
 #      ivshmem bound to vfio-pci-mmap, the same pair bound to vfio-pci;
@@ -23,6 +25,9 @@
 set -euo pipefail
 VPM_PROG=bench
 . "$(dirname "$0")/../tests/common.sh"
+# set -e ends the run at the first command that fails: say which, so that
+# it never ends without a word.
+trap 'vpm_msg "error: line $LINENO failed (exit status $?)" >&2' ERR
 
 reps=7
 prog=""
@@ -96,7 +101,9 @@ mkdir -p "$nt"
 make -C "/lib/modules/$kver/build" M="$nt" KCFLAGS=-DNOTRACE modules >"$build/module-notrace.log" 2>&1 ||
 	{ tail -n 30 "$build/module-notrace.log" >&2; vpm_die "building the NOTRACE module failed"; }
 notrace=$nt/vfio-pci-mmap/vfio-pci-mmap.ko
-if modinfo "$notrace" >/dev/null && nm "$notrace" 2>/dev/null | grep -q '__tracepoint_vpm'; then
+# grep reads all of nm's output: with -q it would stop at the first match,
+# and nm's SIGPIPE would fail the pipeline (pipefail) and hide the match.
+if modinfo "$notrace" >/dev/null && nm "$notrace" 2>/dev/null | grep '__tracepoint_vpm' >/dev/null; then
 	vpm_die "$notrace still has tracepoints"
 fi
 
@@ -120,9 +127,10 @@ boot() { # boot NAME RELEASE TIMEOUT MODULE ARGS...
 	local name=$1 rel=$2 tmo=$3 mod=$4
 	shift 4
 	load "before the $name boot"
-	local margs=()
+	local margs=(--no-module)
 	[ "$mod" = - ] || margs=(--module "$mod")
-	if ! "$VPM_REPO/bench/vm.sh" --release "$rel" "${margs[@]}" --timeout "$tmo" \
+	if ! "$VPM_REPO/tests/vm/run.sh" --release "$rel" "${margs[@]}" --timeout "$tmo" \
+		--devices "$VPM_REPO/bench/devices.sh" --tcg-threads multi \
 		--out "$build/vm-$name" "$VPM_REPO/bench/guest.sh" "$@"; then
 		vpm_msg "the $name boot failed: see $build/vm-$name/console.log"
 		rc=1

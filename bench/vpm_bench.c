@@ -39,7 +39,7 @@
 #include <unistd.h>
 #include <linux/membarrier.h>
 #include <linux/pci_regs.h>
-#include "../tests/user/vfio_test.h"
+#include "vfio_test.h"
 #include "../include/uapi/linux/vfio_pci_mmap.h"
 
 #define TRACEFS		"/sys/kernel/tracing"
@@ -148,18 +148,9 @@ static double median(double *v, int n)
 static int tfs_write(const char *file, const char *s, bool append)
 {
 	char path[256];
-	int fd, e = 0;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), TRACEFS "/%s", file);
-	fd = open(path, O_WRONLY | (append ? O_APPEND : O_TRUNC));
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	if (n < 0)
-		e = -errno;
-	close(fd);
-	return e;
+	return vt_write_file_flags(path, s, append ? O_APPEND : O_TRUNC);
 }
 
 static void tfs_clear(void)

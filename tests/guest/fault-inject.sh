@@ -27,13 +27,7 @@
 
 . "$REPO/tests/guest/lib.sh"
 
-for a in "$@"; do
-	case "$a" in
-	ONLY=*|PRESSURE_SECONDS=*|VERBOSE=*) export "${a?}" ;;
-	*) vpm_say "fault-inject: ignoring argument '$a'" ;;
-	esac
-done
-ONLY=${ONLY:-}
+vpm_args fault-inject ONLY PRESSURE_SECONDS VERBOSE -- "$@"
 
 BIN=$REPO/build/user
 DRV=vfio-pci-mmap
@@ -49,24 +43,7 @@ if [ ! -d "$DBG/failslab" ] || [ ! -d "$DBG/fail_page_alloc" ] ||
 	exit 0
 fi
 
-if ! make -s -C "$REPO/tests/user" BUILD="$BIN" >/tmp/fi-build.log 2>&1; then
-	cat /tmp/fi-build.log
-	vpm_result FAIL fault-inject/build "make -C tests/user failed"
-	exit 1
-fi
-
-wanted() {
-	[ -z "$ONLY" ] && return 0
-	case ",$ONLY," in *",$1,"*) return 0 ;; esac
-	return 1
-}
-
-# fi_run NAME LIMIT PROG [ARGS...]: vpm_run_for, named fault-inject/NAME.
-fi_run() {
-	local name=fault-inject/$1
-	shift
-	vpm_run_for "$name" "$@"
-}
+vpm_build fault-inject/build tests/user "$BIN" || exit 1
 
 # The fault-injection attributes, saved to be restored at the end.
 fi_saved=()
@@ -125,17 +102,6 @@ enable_set() {
 # Lines of the kernel log since mark (a line count of dmesg).
 log_since() { dmesg | tail -n +"$(($1 + 1))"; }
 
-no_mappings_left() {
-	local f bad=0
-	for f in "$DBG"/vfio-pci-mmap/*/mappings; do
-		[ -e "$f" ] || continue
-		if [ -s "$f" ]; then
-			echo "$f:"; cat "$f"; bad=1
-		fi
-	done
-	return "$bad"
-}
-
 kmemleak_running() {
 	local k=$DBG/kmemleak
 	if [ ! -e "$k" ]; then
@@ -159,20 +125,19 @@ vpm_run fault-inject/bind-edu vpm_bind "$EDU_BDF" "$DRV" || exit 1
 vpm_run fault-inject/bind-ivshmem vpm_bind "$IVSHMEM_BDF" "$DRV" || exit 1
 
 mark=$(dmesg | wc -l)
-if wanted open || wanted mmap-first; then
+if vpm_wanted open || vpm_wanted mmap-first; then
 	if vpm_run fault-inject/hold-edu-enabled enable_set "$EDU_BDF" 1; then
 		for t in open mmap-first; do
-			wanted "$t" && fi_run "$t" 150 "$FI_PROG" "${FI_ARGS[@]}" \
+			vpm_run_wanted "fault-inject/$t" 150 "$FI_PROG" "${FI_ARGS[@]}" \
 				--bdf "$EDU_BDF" "$t"
 		done
 	fi
 	vpm_run fault-inject/release-edu enable_set "$EDU_BDF" 0
 fi
 for t in mmap fault fork split; do
-	wanted "$t" && fi_run "$t" 150 "$FI_PROG" "${FI_ARGS[@]}" --bdf "$EDU_BDF" "$t"
+	vpm_run_wanted "fault-inject/$t" 150 "$FI_PROG" "${FI_ARGS[@]}" --bdf "$EDU_BDF" "$t"
 done
-wanted fault-huge &&
-	fi_run fault-huge 150 "$FI_PROG" "${FI_ARGS[@]}" --bdf "$IVSHMEM_BDF" fault-huge
+vpm_run_wanted fault-inject/fault-huge 150 "$FI_PROG" "${FI_ARGS[@]}" --bdf "$IVSHMEM_BDF" fault-huge
 # A user fault that returned VM_FAULT_OOM is retried after one rate-limited
 # line: count them, with the ones the rate limit suppressed.
 oom=$(log_since "$mark" | awk '
@@ -184,14 +149,14 @@ oom=$(log_since "$mark" | awk '
 vpm_say "kernel log during the sweeps: $oom user faults returned VM_FAULT_OOM and were retried"
 fi_restore
 
-if wanted pressure; then
+if vpm_wanted pressure; then
 	hugepages=$(cat /proc/sys/vm/nr_hugepages)
-	fi_run pressure 120 "$FI_PROG" "${FI_ARGS[@]}" --bdf "$EDU_BDF" \
+	vpm_run_for fault-inject/pressure 120 "$FI_PROG" "${FI_ARGS[@]}" --bdf "$EDU_BDF" \
 		--seconds "${PRESSURE_SECONDS:-8}" pressure
 	echo "$hugepages" >/proc/sys/vm/nr_hugepages
 fi
 
-vpm_run fault-inject/no-mapping-left no_mappings_left
+vpm_run fault-inject/no-mapping-left vpm_no_mappings_left
 vpm_run fault-inject/unbind-edu vpm_unbind "$EDU_BDF"
 vpm_run fault-inject/unbind-ivshmem vpm_unbind "$IVSHMEM_BDF"
 vpm_run fault-inject/module-unloads rmmod vfio-pci-mmap

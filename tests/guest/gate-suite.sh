@@ -15,11 +15,7 @@
 . "$REPO/tests/guest/lib.sh"
 
 BIN=$REPO/build/user
-if ! make -s -C "$REPO/tests/user" BUILD="$BIN" >/tmp/gate-build.log 2>&1; then
-	cat /tmp/gate-build.log
-	vpm_result FAIL gate/build "make -C tests/user failed"
-	exit 1
-fi
+vpm_build gate/build tests/user "$BIN" || exit 1
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
 vpm_run gate/bind-edu vpm_bind "$EDU_BDF" vfio-pci-mmap || exit 1

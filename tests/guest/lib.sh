@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # Library for guest scripts (tests/guest/*.sh), which run inside the test VM
 # started by tests/vm/run.sh.  Source it first:
@@ -10,6 +11,8 @@
 #   OUT             /out, a directory shared with the host (build/vm/<name>)
 #   KERNEL_FLAVOUR  debian or debug
 #   EDU_BDF EDU2_BDF IVSHMEM_BDF NVME_BDF   the test devices, e.g. 0000:01:00.0
+#                   (tests/vm/devices.sh; the benchmark's bench/devices.sh
+#                   adds IVSHMEM2_BDF)
 #
 # Results: $OUT/results holds one line per test, "PASS name" or "FAIL name",
 # optionally followed by " -- detail".  The run fails if any line is FAIL,
@@ -71,18 +74,23 @@ vpm_run() {
 	return "$rc"
 }
 
-# vpm_run_for NAME LIMIT PROG [ARGS...]
+# vpm_run_for NAME LIMIT CMD [ARGS...]
 #
-# Like vpm_run for a program, with its own time limit of LIMIT seconds,
-# the elapsed time in the PASS line, and exit status 77 (the program's
-# "cannot run here") recorded as SKIP.  Always returns 0: the result line
-# is the verdict.
+# Like vpm_run, with its own time limit of LIMIT seconds for a program (a
+# shell function bounds its own waits: the harness's timeout applies), the
+# elapsed time in the PASS line, and exit status 77 (the program's "cannot
+# run here") recorded as SKIP.  Always returns 0: the result line is the
+# verdict.
 vpm_run_for() {
 	local name=$1 limit=$2 rc t0 el
 	shift 2
 	vpm_say "RUN  $name: $*"
 	t0=$(date +%s)
-	timeout -k 5 "$limit" "$@" 2>&1 | awk -v p="$name| " '{ print p $0; fflush() }'
+	if declare -F "$1" >/dev/null; then
+		"$@" 2>&1 | awk -v p="$name| " '{ print p $0; fflush() }'
+	else
+		timeout -k 5 "$limit" "$@" 2>&1 | awk -v p="$name| " '{ print p $0; fflush() }'
+	fi
 	rc=${PIPESTATUS[0]}
 	el=$(($(date +%s) - t0))
 	case "$rc" in
@@ -101,6 +109,73 @@ vpm_run_for() {
 	   fi ;;
 	esac
 	return 0
+}
+
+# vpm_args SCRIPT VAR... -- [ARG...]
+#
+# A guest script's arguments (tests/vm/run.sh SCRIPT ARG...): export each
+# ARG of the form VAR=VALUE whose VAR is listed; say that any other is
+# ignored (SCRIPT names the script in that message).
+vpm_args() {
+	local script=$1 vars=() a v taken
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		vars+=("$1")
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	for a in "$@"; do
+		taken=0
+		for v in "${vars[@]}"; do
+			case "$a" in "$v"=*) export "${a?}"; taken=1 ;; esac
+		done
+		[ "$taken" = 1 ] || vpm_say "$script: ignoring argument '$a'"
+	done
+}
+
+# vpm_wanted NAME: whether the test NAME is to run: listed in $ONLY (a
+# comma-separated list; empty or unset: every test) and not in $SKIP.
+vpm_wanted() {
+	if [ -n "${ONLY:-}" ]; then
+		case ",$ONLY," in *",$1,"*) ;; *) return 1 ;; esac
+	fi
+	case ",${SKIP:-}," in *",$1,"*) return 1 ;; esac
+	return 0
+}
+
+# vpm_run_wanted NAME LIMIT CMD [ARGS...]: vpm_run_for NAME if the last
+# part of NAME (reset, of mmap/reset) is vpm_wanted; else nothing.
+vpm_run_wanted() {
+	vpm_wanted "${1##*/}" || return 0
+	vpm_run_for "$@"
+}
+
+# vpm_build RESULT DIR BUILD [LOG]
+#
+# make -s -C $REPO/DIR BUILD=BUILD, output to LOG (default
+# /tmp/<DIR's last component>-build.log).  The programs are normally built
+# on the host beforehand; building here works too, into the guest's
+# throwaway overlay.  On failure: print the log, record FAIL RESULT and
+# return 1.
+vpm_build() {
+	local name=$1 dir=$2 build=$3 log=${4:-/tmp/${2##*/}-build.log}
+	make -s -C "$REPO/$dir" BUILD="$build" >"$log" 2>&1 && return 0
+	cat "$log"
+	vpm_result FAIL "$name" "make -C $dir failed"
+	return 1
+}
+
+# vpm_no_mappings_left: return 1, printing them, if the debugfs mappings
+# file of any device bound to vfio-pci-mmap still lists a mapping.
+vpm_no_mappings_left() {
+	local f bad=0
+	for f in /sys/kernel/debug/vfio-pci-mmap/*/mappings; do
+		[ -e "$f" ] || continue
+		if [ -s "$f" ]; then
+			echo "$f:"; cat "$f"; bad=1
+		fi
+	done
+	return "$bad"
 }
 
 # vpm_write FILE VALUE: write VALUE to FILE (sysfs); on failure print the

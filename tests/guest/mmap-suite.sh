@@ -23,51 +23,17 @@
 
 . "$REPO/tests/guest/lib.sh"
 
-for a in "$@"; do
-	case "$a" in
-	DRIVER=*|ONLY=*|SKIP=*|SECONDS_STRESS=*|REVOKE=*|UNPLUG_REQ=*) export "${a?}" ;;
-	*) vpm_say "mmap-suite: ignoring argument '$a'" ;;
-	esac
-done
+vpm_args mmap-suite DRIVER ONLY SKIP SECONDS_STRESS REVOKE UNPLUG_REQ -- "$@"
 DRIVER=${DRIVER:-vfio-pci-mmap}
-ONLY=${ONLY:-}
-SKIP=${SKIP:-}
 if [ "$DRIVER" = vfio-pci-mmap ]; then prefix=mmap; else prefix=stock; fi
 
 BIN=$REPO/build/user
-# Normally built on the host beforehand (make -C tests/user); building here
-# works too, into the guest's throwaway overlay.
-if ! make -s -C "$REPO/tests/user" BUILD="$BIN" >/tmp/mmap-build.log 2>&1; then
-	cat /tmp/mmap-build.log
-	vpm_result FAIL "$prefix/build" "make -C tests/user failed"
-	exit 1
-fi
+vpm_build "$prefix/build" tests/user "$BIN" || exit 1
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
-wanted() {
-	local n=$1
-	if [ -n "$ONLY" ]; then
-		case ",$ONLY," in *",$n,"*) ;; *) return 1 ;; esac
-	fi
-	case ",$SKIP," in *",$n,"*) return 1 ;; esac
-	return 0
-}
-
-# mmap_run NAME TIMEOUT PROG [ARGS...]: vpm_run_for, named $prefix/NAME.
-mmap_run() {
-	local name=$prefix/$1
-	shift
-	vpm_run_for "$name" "$@"
-}
-
 # test NAME TIMEOUT [ARGS...]: run tests/user/mmap_NAME if wanted.
-t() {
-	local n=$1 limit=$2
-	shift 2
-	wanted "$n" || return 0
-	mmap_run "$n" "$limit" "$BIN/mmap_$n" --driver "$DRIVER" "$@"
-}
+t() { vpm_run_wanted "$prefix/$1" "$2" "$BIN/mmap_$1" --driver "$DRIVER" "${@:3}"; }
 
 bind() {
 	local bdf=$1 what=$2
@@ -114,7 +80,7 @@ t policy_feature 120
 t policy_kill 120
 t policy_ones 120
 
-if wanted unplug; then
+if vpm_wanted unplug; then
 	unplug_args=()
 	[ "${UNPLUG_REQ:-1}" != 0 ] || unplug_args+=(--no-req)
 	if [ -n "${REVOKE:-}" ] && [ "$DRIVER" = vfio-pci-mmap ]; then

@@ -15,64 +15,16 @@
 
 . "$REPO/tests/guest/lib.sh"
 
-for a in "$@"; do
-	case "$a" in
-	ONLY=*|SKIP=*) export "${a?}" ;;
-	*) vpm_say "ring-suite: ignoring argument '$a'" ;;
-	esac
-done
-ONLY=${ONLY:-}
-SKIP=${SKIP:-}
+vpm_args ring-suite ONLY SKIP -- "$@"
 BIN=$REPO/build/ring
 PARAM=/sys/module/vfio_pci_mmap/parameters/ring_entries
 KO=$BIN/kmod-${KERNEL_FLAVOUR:-debian}/vpm_ring_caller.ko
 
-if ! make -s -C "$REPO/tests/ring" BUILD="$BIN" >/tmp/ring-build.log 2>&1; then
-	cat /tmp/ring-build.log
-	vpm_result FAIL ring/build "make -C tests/ring failed"
-	exit 1
-fi
+vpm_build ring/build tests/ring "$BIN" || exit 1
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 
-wanted() {
-	if [ -n "$ONLY" ]; then
-		case ",$ONLY," in *",$1,"*) ;; *) return 1 ;; esac
-	fi
-	case ",$SKIP," in *",$1,"*) return 1 ;; esac
-	return 0
-}
-
-# ring_run NAME TIMEOUT CMD...: run, record PASS/FAIL/SKIP (77) as ring/NAME.
-# TIMEOUT applies to programs; shell functions bound their own waits.
-ring_run() {
-	local name=ring/$1 limit=$2 rc t0
-	shift 2
-	vpm_say "RUN  $name: $*"
-	t0=$(date +%s)
-	if declare -F "$1" >/dev/null; then
-		# A function of this script: no time limit but the harness's.
-		"$@" 2>&1 | awk -v p="$name| " '{ print p $0; fflush() }'
-	else
-		timeout -k 5 "$limit" "$@" 2>&1 |
-			awk -v p="$name| " '{ print p $0; fflush() }'
-	fi
-	rc=${PIPESTATUS[0]}
-	case "$rc" in
-	0) vpm_result PASS "$name" "$(($(date +%s) - t0)) s" ;;
-	77) vpm_result SKIP "$name" "see the console log" ;;
-	124|137) vpm_result FAIL "$name" "timed out after ${limit}s" ;;
-	*) vpm_result FAIL "$name" "exit status $rc" ;;
-	esac
-	return 0
-}
-
 # t NAME TIMEOUT [ARGS...]: build/ring/ring_NAME on edu, if wanted.
-t() {
-	local n=$1 limit=$2
-	shift 2
-	wanted "$n" || return 0
-	ring_run "$n" "$limit" "$BIN/ring_$n" --bdf "$EDU_BDF" "$@"
-}
+t() { vpm_run_wanted "ring/$1" "$2" "$BIN/ring_$1" --bdf "$EDU_BDF" "${@:3}"; }
 
 # Wait until the ring of BDF is open (debugfs "ring" no longer "closed").
 wait_open() {
@@ -179,7 +131,7 @@ unplug() {
 
 vpm_run ring/bind-edu vpm_bind "$EDU_BDF" vfio-pci-mmap || exit 1
 
-wanted uapi && ring_run uapi 10 "$BIN/uapi_header"
+vpm_run_wanted ring/uapi 10 "$BIN/uapi_header"
 t layout 60
 t rw 60
 t consume 300 20000
@@ -195,25 +147,25 @@ if [ "${KERNEL_FLAVOUR:-debian}" = debug ]; then
 else
 	t lifetime 300 200
 fi
-wanted consumer && ring_run consumer-mmap 60 sample_consumer
-wanted consumer && ring_run consumer-read 60 sample_consumer --read
-if wanted kmod; then
+vpm_wanted consumer && vpm_run_for ring/consumer-mmap 60 sample_consumer
+vpm_wanted consumer && vpm_run_for ring/consumer-read 60 sample_consumer --read
+if vpm_wanted kmod; then
 	if [ ! -f "$KO" ]; then
 		vpm_skip ring/kmod "$KO not built (make -C tests/ring kmod FLAVOUR=${KERNEL_FLAVOUR:-debian})"
 	elif [ "$(modinfo -F vermagic "$KO" | cut -d' ' -f1)" != "$(uname -r)" ]; then
 		vpm_skip ring/kmod "$KO is not built for $(uname -r)"
 	else
-		ring_run kmod-closed 60 kmod_closed
-		ring_run kmod-open 60 kmod_open
+		vpm_run_for ring/kmod-closed 60 kmod_closed
+		vpm_run_for ring/kmod-open 60 kmod_open
 	fi
 fi
-wanted bench && ring_run bench 600 bench
+vpm_run_wanted ring/bench 600 bench
 
 vpm_run ring/unbind-edu vpm_unbind "$EDU_BDF"
 
-if wanted unplug; then
+if vpm_wanted unplug; then
 	if vpm_bind "$EDU2_BDF" vfio-pci-mmap; then
-		ring_run unplug 120 unplug
+		vpm_run_for ring/unplug 120 unplug
 	else
 		vpm_result FAIL ring/unplug "cannot bind edu2"
 	fi

@@ -23,11 +23,7 @@ BIN=$REPO/build/user
 DRV=vfio-pci-mmap
 DBG=/sys/kernel/debug/vfio-pci-mmap
 
-if ! make -s -C "$REPO/tests/user" BUILD="$BIN" >/tmp/stress-build.log 2>&1; then
-	cat /tmp/stress-build.log
-	vpm_result FAIL stress/build "make -C tests/user failed"
-	exit 1
-fi
+vpm_build stress/build tests/user "$BIN" || exit 1
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 
 churn() {
@@ -69,21 +65,10 @@ concurrent() {
 	[ "$rs" = 0 ] && [ "$rc" = 0 ]
 }
 
-no_mappings_left() {
-	local f bad=0
-	for f in "$DBG"/*/mappings; do
-		[ -e "$f" ] || continue
-		if [ -s "$f" ]; then
-			echo "$f:"; cat "$f"; bad=1
-		fi
-	done
-	return "$bad"
-}
-
 vpm_run stress/bind-edu vpm_bind "$EDU_BDF" "$DRV"
 vpm_run stress/bind-edu2 vpm_bind "$EDU2_BDF" "$DRV"
 vpm_run stress/concurrent concurrent
-vpm_run stress/no-mapping-left no_mappings_left
+vpm_run stress/no-mapping-left vpm_no_mappings_left
 vpm_run stress/unbind-edu vpm_unbind "$EDU_BDF"
 vpm_run stress/unbind-edu2 vpm_unbind "$EDU2_BDF"
 vpm_run stress/module-unloads rmmod vfio-pci-mmap

@@ -21,26 +21,14 @@
 
 . "$REPO/tests/guest/lib.sh"
 
-ONLY=
-for a in "$@"; do
-	case "$a" in
-	ONLY=*) ONLY=${a#ONLY=} ;;
-	*) vpm_say "trace-suite: ignoring argument '$a'" ;;
-	esac
-done
+vpm_args trace-suite ONLY -- "$@"
 
 T=$OUT/trace
 BIN=$REPO/build/trace
 EXPECT=$REPO/tracing/tests/expect
 mkdir -p "$T"
 
-# Normally built on the host beforehand; building here works too, into the
-# guest's throwaway overlay.
-if ! make -s -C "$REPO/tracing/tests" BUILD="$BIN" >"$T/build.log" 2>&1; then
-	cat "$T/build.log"
-	vpm_result FAIL trace/build "make -C tracing/tests failed"
-	exit 1
-fi
+vpm_build trace/build tracing/tests "$BIN" "$T/build.log" || exit 1
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 if [ ! -d /sys/kernel/tracing/events/vfio_pci_mmap ]; then
@@ -53,16 +41,10 @@ for e in /sys/kernel/tracing/events/vfio_pci_mmap/*/format; do
 	echo
 done >"$T/event-formats"
 
-wanted() {
-	[ -z "$ONLY" ] && return 0
-	case ",$ONLY," in *",$1,"*) return 0 ;; esac
-	return 1
-}
-
 # scenario NAME ALIAS BDF: record, report, check.
 scenario() {
 	local name=$1 alias=$2 bdf=$3 rc detail
-	wanted "$name" || return 0
+	vpm_wanted "$name" || return 0
 	vpm_say "RUN  trace/$name on $alias ($bdf)"
 	"$REPO/tracing/record.sh" -o "$T/$name.dat" -- \
 		"$BIN/vpm_scenario" "$name" --bdf "$bdf" --out "$OUT" \
@@ -90,7 +72,7 @@ scenario() {
 }
 
 vpm_bind "$EDU_BDF" vfio-pci-mmap || { vpm_result FAIL trace/bind "edu"; exit 1; }
-if wanted lifecycle; then
+if vpm_wanted lifecycle; then
 	vpm_bind "$EDU2_BDF" vfio-pci-mmap || { vpm_result FAIL trace/bind "edu2"; exit 1; }
 fi
 
@@ -104,7 +86,7 @@ scenario lifecycle edu2 "$EDU2_BDF"
 # The debugging command line with the function tracer (record.sh
 # --functions): a reset must show the PCI core's reset function, between
 # the driver's resetting and enabled transitions.
-if wanted functions; then
+if vpm_wanted functions; then
 	vpm_say "RUN  trace/functions"
 	"$REPO/tracing/record.sh" --functions -o "$T/functions.dat" -- \
 		"$BIN/vpm_scenario" fork --bdf "$EDU_BDF" >"$T/functions.log" 2>&1
@@ -120,7 +102,7 @@ if wanted functions; then
 		vpm_result FAIL trace/functions "exit $rc, or no __pci_reset_function_locked inside the reset window ($T/functions.txt)"
 	fi
 fi
-if wanted lifecycle; then
+if vpm_wanted lifecycle; then
 	vpm_wait_gone "$EDU2_BDF" 60 ||
 		vpm_result FAIL trace/unplug "edu2 was not removed after the lifecycle scenario"
 fi

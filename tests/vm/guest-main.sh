@@ -75,7 +75,9 @@ fi
 
 # --- the test devices ----------------------------------------------------------
 # Each device sits alone behind its own root port at a fixed address on bus
-# 0 (see tests/vm/run.sh); find it there and check its vendor:device.
+# 0; VPM_DEVICES lists them as VAR=PORT=VENDOR:DEVICE (run.sh's vm_device,
+# called by the run's device list).  Find each behind its port, check its
+# vendor:device and export its address as VAR.
 find_dev() {
 	local var=$1 port=$2 want=$3 d id
 	for d in /sys/bus/pci/devices/"$port"/0000:*; do
@@ -89,10 +91,11 @@ find_dev() {
 	done
 	setup_failed "$var: no device behind root port $port"
 }
-find_dev EDU_BDF 0000:00:10.0 1234:11e8
-find_dev IVSHMEM_BDF 0000:00:11.0 1af4:1110
-find_dev NVME_BDF 0000:00:12.0 1b36:0010
-find_dev EDU2_BDF 0000:00:13.0 1234:11e8
+[ -n "${VPM_DEVICES:-}" ] || setup_failed "no device list (VPM_DEVICES) in /out/.vm/env"
+for d in $VPM_DEVICES; do
+	IFS='=' read -r var port want <<<"$d"
+	find_dev "$var" "$port" "$want"
+done
 
 # --- the guest script ----------------------------------------------------------
 export REPO=$VPM_REPO OUT=/out KERNEL_FLAVOUR=$VPM_FLAVOUR VPM_MODULE

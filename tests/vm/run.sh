@@ -3,10 +3,15 @@
 #
 # Boot a test VM and run one guest script in it.
 #
-#   tests/vm/run.sh [--kernel debian|debug] [--timeout SEC] [--out DIR]
-#                   [--unplug-after SEC] [--hotplug native|acpi]
+#   tests/vm/run.sh [--kernel debian|debug] [--release REL] [--timeout SEC]
+#                   [--out DIR] [--devices FILE] [--unplug-after SEC]
+#                   [--hotplug native|acpi] [--smp N] [--tcg-threads single|multi]
 #                   [--module KO | --no-module] [--verbose]
 #                   GUEST_SCRIPT [ARGS...]
+#
+# The one VM runner of the project: the tests (tests/vm/suites.sh,
+# tests/vm/selftest.sh, make demo) and the benchmark (bench/run.sh) boot
+# their VMs here, each with its own device list (--devices).
 #
 # The VM (QEMU, TCG) boots the chosen kernel with an initramfs built here,
 # runs the host's root file system read-only over 9p under a tmpfs overlay,
@@ -14,7 +19,8 @@
 # and runs GUEST_SCRIPT with cwd = this repository (same path as on the
 # host) and, in its environment:
 #
-#   REPO OUT(=/out) KERNEL_FLAVOUR EDU_BDF EDU2_BDF IVSHMEM_BDF NVME_BDF
+#   REPO OUT(=/out) KERNEL_FLAVOUR, and the address of each device of the
+#   device list: EDU_BDF EDU2_BDF IVSHMEM_BDF NVME_BDF by default
 #
 # Guest scripts use tests/guest/lib.sh to record results.  The run fails
 # (exit 1) on a FAIL result, a nonzero exit of the script, a timeout, or a
@@ -24,6 +30,13 @@
 # Everything the run produced is in the output directory (default
 # build/vm/<script name>): console.log, results, dmesg.txt, qemu.log, ...
 #
+# --release REL       boot Debian's kernel REL (/boot/vmlinuz-REL, modules
+#                     from /lib/modules/REL) instead of the project's KVER;
+#                     with --kernel debian only.  Give --module built for
+#                     REL, or --no-module.
+# --devices FILE      the device list, a bash file sourced here that calls
+#                     vm_device once for each device (default
+#                     tests/vm/devices.sh; the benchmark's: bench/devices.sh).
 # --unplug-after SEC  hot-unplug the second edu (device id edu2) SEC seconds
 #                     after the guest script started.  Guest scripts can also
 #                     ask for it at a moment of their choosing: vpm_unplug.
@@ -57,11 +70,13 @@ VPM_PROG=vm
 . "$(dirname "$0")/../common.sh"
 
 usage() {
-	sed -n '6,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '6,10p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
 flavour=debian
+release=""
+devices=$VPM_REPO/tests/vm/devices.sh
 timeout=600
 out=""
 unplug_after=""
@@ -74,6 +89,8 @@ tcg_threads=${VPM_TCG_THREADS:-single}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) flavour=${2:?}; shift 2 ;;
+	--release) release=${2:?}; shift 2 ;;
+	--devices) devices=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--unplug-after) unplug_after=${2:?}; shift 2 ;;
@@ -97,6 +114,8 @@ case "$flavour" in debian|debug) ;; *) vpm_die "--kernel must be debian or debug
 case "$hotplug" in native|acpi) ;; *) vpm_die "--hotplug must be native or acpi" ;; esac
 case "$tcg_threads" in single|multi) ;; *) vpm_die "--tcg-threads must be single or multi" ;; esac
 [[ "$timeout" =~ ^[0-9]+$ ]] || vpm_die "--timeout takes seconds"
+[ -z "$release" ] || [ "$flavour" = debian ] || vpm_die "--release goes with --kernel debian"
+[ -f "$devices" ] || vpm_die "no device list $devices"
 [ -z "$unplug_after" ] || [[ "$unplug_after" =~ ^[0-9]+$ ]] || vpm_die "--unplug-after takes seconds"
 name=$(basename "$script" .sh)
 out=$(realpath -m "${out:-$VPM_REPO/build/vm/$name}")
@@ -104,7 +123,8 @@ out=$(realpath -m "${out:-$VPM_REPO/build/vm/$name}")
 # --- the kernel ------------------------------------------------------------------
 case "$flavour" in
 debian)
-	rel=$(vpm_kver)
+	rel=${release:-$(vpm_kver)}
+	[ -d "/lib/modules/$rel" ] || vpm_die "no /lib/modules/$rel"
 	kernel=/boot/vmlinuz-$rel
 	modbase=/
 	modroot=""
@@ -198,8 +218,7 @@ done
 
 # --- the machine -----------------------------------------------------------------
 # Each test device sits alone behind its own PCIe root port at a fixed
-# address (00:10.0 ... 00:13.0) so guest-main.sh finds it at a stable place.
-# Only edu2's port has hotplug: it is the hot-unplug victim (--hotplug).
+# address (00:10.0, 00:11.0, ...) so guest-main.sh finds it at a stable place.
 # The intel-iommu gives every device its own IOMMU group; intremap=on needs
 # kernel-irqchip=split.  caching-mode=on (the guest must invalidate on every
 # map, so QEMU could shadow its mappings) is what a vIOMMU with assigned host
@@ -231,17 +250,27 @@ qemu=(
 	-device virtio-9p-pci,fsdev=root,mount_tag=root,bus=pcie.0,addr=0x4
 	-fsdev "local,id=out,path=$out,security_model=none"
 	-device virtio-9p-pci,fsdev=out,mount_tag=out,bus=pcie.0,addr=0x5
-	-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x10,chassis=1,slot=1,hotplug=off
-	-device edu,id=edu,bus=rp1
-	-object memory-backend-ram,id=shm,size=1G,share=on
-	-device pcie-root-port,id=rp2,bus=pcie.0,addr=0x11,chassis=2,slot=2,hotplug=off,pref64-reserve=2G
-	-device ivshmem-plain,id=ivshmem,memdev=shm,bus=rp2
-	-drive if=none,id=nvm,file=null-co://,format=raw
-	-device pcie-root-port,id=rp3,bus=pcie.0,addr=0x12,chassis=3,slot=3,hotplug=off
-	-device nvme,id=nvme,serial=vpm-nvme,drive=nvm,bus=rp3
-	-device pcie-root-port,id=rp4,bus=pcie.0,addr=0x13,chassis=4,slot=4,hotplug=on
-	-device edu,id=edu2,bus=rp4
 )
+# vm_device VAR SLOT VENDOR:DEVICE PORT_OPTIONS DEVICE [QEMU_ARGS...]
+# (called by the device list): DEVICE (a QEMU -device value, without bus)
+# alone behind root port N at 00:SLOT.0, with PORT_OPTIONS (hotplug=on|off,
+# ...); QEMU_ARGS are its backends (-object, -drive).  The guest finds it
+# there, checks VENDOR:DEVICE and exports its address as VAR.
+vm_ports=0
+guest_devices=""
+vm_device() {
+	local var=$1 slot=$2 id=$3 popts=$4 dev=$5 n=$((vm_ports + 1))
+	shift 5
+	qemu+=("$@"
+		-device "pcie-root-port,id=rp$n,bus=pcie.0,addr=0x$slot,chassis=$n,slot=$n,$popts"
+		-device "$dev,bus=rp$n")
+	guest_devices+="${guest_devices:+ }$var=0000:00:$slot.0=$id"
+	vm_ports=$n
+}
+# shellcheck source=tests/vm/devices.sh
+. "$devices"
+[ "$vm_ports" -gt 0 ] || vpm_die "$devices lists no device"
+echo "VPM_DEVICES=$(vpm_shquote "$guest_devices")" >>"$out/.vm/env"
 # QEMU 7.2 hands root-port hotplug to ACPI unless told otherwise.
 [ "$hotplug" = acpi ] ||
 	qemu+=(-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off)
