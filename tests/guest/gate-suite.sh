@@ -19,7 +19,8 @@ vpm_build gate/build tests/user "$BIN" || exit 1
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
 vpm_run gate/bind-edu vpm_bind "$EDU_BDF" vfio-pci-mmap || exit 1
-vpm_run_for gate/rw_gate 300 "$BIN/mmap_rw_gate" --bdf "$EDU_BDF"
+vpm_run_for gate/rw_gate 300 "$BIN/mmap_rw_gate" --bdf "$EDU_BDF" --policy sigbus
+vpm_run_for gate/rw_gate_block 300 "$BIN/mmap_rw_gate" --bdf "$EDU_BDF" --policy block
 vpm_run_for gate/policy_block 300 "$BIN/mmap_policy_block" --bdf "$EDU_BDF" --policy block
 vpm_run_for gate/policy_block_sigbus 300 "$BIN/mmap_policy_block" --bdf "$EDU_BDF" --policy sigbus
 vpm_unbind "$EDU_BDF"

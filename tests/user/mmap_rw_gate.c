@@ -10,9 +10,12 @@
  * "rwgate end N ok|errno".  The driver's vpm_state_change events place
  * the windows (-> resetting ... resetting ->).  A pread that succeeded
  * with both its markers inside one window was served inside it: that
- * must never happen.  Reads refused inside windows must fail with EAGAIN.
+ * must never happen.  Under the sigbus policy for reset windows, reads
+ * refused inside windows must fail with EAGAIN; under block (the default)
+ * none fails, and the reads begun inside a window are served after it.
  *
- *   mmap_rw_gate [--driver D] [--bdf BDF] [--resets N]     (as root)
+ *   mmap_rw_gate [--driver D] [--bdf BDF] [--resets N] [--policy P]
+ *							     (as root)
  * Device: edu (EDU_BDF), BAR0.  Needs tracefs.
  */
 #include "vfio_test.h"
@@ -36,8 +39,10 @@ static int tr_write(const char *file, const char *s)
 
 struct tally {
 	long windows, inside_ok, inside_refused, outside_ok, refused_other;
-	long bad_value;
+	long bad_value, waited_out;
 };
+
+#define POLICY_PARAM "/sys/module/vfio_pci_mmap/parameters/policy_resetting"
 
 /* Walk the trace: state per device line, pread brackets per marker. */
 static void scan(FILE *f, const char *bdf, struct tally *t)
@@ -78,6 +83,10 @@ static void scan(FILE *f, const char *bdf, struct tally *t)
 					t->refused_other++;
 			} else if (ok) {
 				t->outside_ok++;
+				if (begun_inside)
+					t->waited_out++;
+			} else if (begun_inside && strstr(m, " EAGAIN")) {
+				t->inside_refused++;
 			}
 		}
 	}
@@ -85,10 +94,11 @@ static void scan(FILE *f, const char *bdf, struct tally *t)
 
 int main(int argc, char **argv)
 {
-	char rpath[256], buf[160];
+	char rpath[256], buf[256];
 	struct tally t = { 0 };
 	int resets = 30, i, ai, mk, status;
-	const char *bdf;
+	const char *bdf, *policy = "block";
+	bool block;
 	struct vt_dev d;
 	uint32_t v;
 	pid_t child;
@@ -100,6 +110,9 @@ int main(int argc, char **argv)
 	for (i = 1; i < ai; i++)
 		if (!strcmp(argv[i], "--resets") && i + 1 < ai)
 			resets = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--policy") && i + 1 < ai)
+			policy = argv[++i];
+	block = !strcmp(policy, "block");
 	bdf = vt_require_bdf(bdf, "EDU_BDF");
 	if (!vt_ours())
 		vt_skip("the reset window is vfio-pci-mmap's");
@@ -120,6 +133,8 @@ int main(int argc, char **argv)
 	if (mk < 0)
 		vt_skip("trace_marker: %s", strerror(errno));
 
+	if (vt_write_file(POLICY_PARAM, policy))
+		vt_skip("cannot set %s to %s", POLICY_PARAM, policy);
 	vt_open_or_skip(&d, bdf);
 	child = fork();
 	if (child == 0) {
@@ -156,20 +171,27 @@ int main(int argc, char **argv)
 		return vt_exit();
 	scan(f, bdf, &t);
 	fclose(f);
-	snprintf(buf, sizeof(buf), "%ld preads, %ld windows, inside: %ld served %ld EAGAIN %ld other; outside served %ld",
-		 n, t.windows, t.inside_ok, t.inside_refused, t.refused_other,
-		 t.outside_ok);
+	snprintf(buf, sizeof(buf), "%s: %ld preads, %ld windows, inside: %ld served %ld EAGAIN %ld other; outside served %ld (%ld waited out a window)",
+		 policy, n, t.windows, t.inside_ok, t.inside_refused,
+		 t.refused_other, t.outside_ok, t.waited_out);
 	vt_note("FIGURE rw-gate %s", buf);
 	CHECK(t.windows >= resets, "a reset window traced for each of the %d sysfs resets (%ld)",
 	      resets, t.windows);
 	CHECK_EQ(t.inside_ok, 0, "no pread served inside a reset window");
-	CHECK(t.inside_refused > 0, "preads inside a window fail with EAGAIN (%ld)",
-	      t.inside_refused);
+	if (block) {
+		CHECK_EQ(t.inside_refused, 0, "no pread fails with EAGAIN under block");
+		CHECK(t.waited_out > 0, "preads begun inside a window are served after it (%ld)",
+		      t.waited_out);
+	} else {
+		CHECK(t.inside_refused > 0, "preads inside a window fail with EAGAIN (%ld)",
+		      t.inside_refused);
+	}
 	CHECK_EQ(t.refused_other, 0, "no pread inside a window failed otherwise");
 	CHECK(t.outside_ok > 0, "preads outside the windows read the device (%ld)",
 	      t.outside_ok);
 	CHECK_EQ(t.bad_value, 0, "every served pread read the edu id");
 	close(mk);
 	vt_close(&d);
+	vt_write_file(POLICY_PARAM, "block");
 	return vt_exit();
 }
