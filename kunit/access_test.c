@@ -21,70 +21,75 @@ struct vpm_decide_case {
 	enum vpm_access want;
 };
 
+#define SIG	VPM_POLICY_SIGBUS
+#define ONE	VPM_POLICY_ONES
+#define AUT	VPM_POLICY_AUTO
+#define BLK	VPM_POLICY_BLOCK
+
 /* Every state, by what it is, under each policy it takes. */
 static const struct vpm_decide_case vpm_decide_cases[] = {
 	{ "enabled and the core agrees: map",
-	  E, E, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_MAP },
+	  E, E, SIG, SIG, SIG, false, VPM_ACCESS_MAP },
 	{ "enabled but the core cleared memory decoding: sigbus",
-	  E, MD, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_SIGBUS },
+	  E, MD, SIG, SIG, SIG, false, VPM_ACCESS_SIGBUS },
 	{ "enabled but the core entered low power: sigbus",
-	  E, LP, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_SIGBUS },
+	  E, LP, SIG, SIG, SIG, false, VPM_ACCESS_SIGBUS },
 	{ "mem_disabled and the core agrees: sigbus",
-	  MD, MD, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_SIGBUS },
+	  MD, MD, SIG, SIG, SIG, false, VPM_ACCESS_SIGBUS },
 	{ "mem_disabled but the core re-enabled memory: map",
-	  MD, E, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_MAP },
+	  MD, E, SIG, SIG, SIG, false, VPM_ACCESS_MAP },
 	{ "mem_disabled and the core says low power: sigbus",
-	  MD, LP, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_SIGBUS },
+	  MD, LP, SIG, SIG, SIG, false, VPM_ACCESS_SIGBUS },
 	{ "low_power and the core agrees: sigbus",
-	  LP, LP, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_SIGBUS },
+	  LP, LP, SIG, SIG, SIG, false, VPM_ACCESS_SIGBUS },
 	{ "low_power left inside the core's runtime resume: map",
-	  LP, E, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_MAP },
+	  LP, E, SIG, SIG, SIG, false, VPM_ACCESS_MAP },
 	{ "low_power and the core says memory disabled: sigbus",
-	  LP, MD, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_SIGBUS },
+	  LP, MD, SIG, SIG, SIG, false, VPM_ACCESS_SIGBUS },
 	{ "resetting although the core says enabled: sigbus",
-	  RS, E, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_SIGBUS },
+	  RS, E, SIG, SIG, SIG, false, VPM_ACCESS_SIGBUS },
 	{ "resetting and memory disabled: sigbus",
-	  RS, MD, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_SIGBUS },
+	  RS, MD, SIG, SIG, SIG, false, VPM_ACCESS_SIGBUS },
 	{ "resetting in low power: sigbus",
-	  RS, LP, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_SIGBUS },
+	  RS, LP, SIG, SIG, SIG, false, VPM_ACCESS_SIGBUS },
 	{ "resetting ignores the ones mode: sigbus",
-	  RS, E, VPM_POLICY_SIGBUS, VPM_POLICY_ONES, VPM_POLICY_ONES, false, VPM_ACCESS_SIGBUS },
+	  RS, E, SIG, ONE, ONE, false, VPM_ACCESS_SIGBUS },
 	{ "revoked in sigbus mode although the core says enabled: sigbus",
-	  RV, E, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_SIGBUS },
+	  RV, E, SIG, SIG, SIG, false, VPM_ACCESS_SIGBUS },
 	{ "revoked in ones mode: ones",
-	  RV, E, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_ONES, false, VPM_ACCESS_ONES },
+	  RV, E, SIG, SIG, ONE, false, VPM_ACCESS_ONES },
 	{ "revoked in ones mode with memory disabled: ones",
-	  RV, MD, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_ONES, false, VPM_ACCESS_ONES },
+	  RV, MD, SIG, SIG, ONE, false, VPM_ACCESS_ONES },
 	{ "revoked in ones mode in low power: ones",
-	  RV, LP, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_ONES, false, VPM_ACCESS_ONES },
+	  RV, LP, SIG, SIG, ONE, false, VPM_ACCESS_ONES },
 	{ "revoked with no mode chosen: sigbus",
-	  RV, E, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_AUTO, false, VPM_ACCESS_SIGBUS },
+	  RV, E, SIG, SIG, AUT, false, VPM_ACCESS_SIGBUS },
 	{ "ones mode before revocation changes nothing: map",
-	  E, E, VPM_POLICY_SIGBUS, VPM_POLICY_ONES, VPM_POLICY_ONES, false, VPM_ACCESS_MAP },
+	  E, E, SIG, ONE, ONE, false, VPM_ACCESS_MAP },
 	{ "an observed state the core cannot report never maps: sigbus",
-	  E, RS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_SIGBUS },
+	  E, RS, SIG, SIG, SIG, false, VPM_ACCESS_SIGBUS },
 	{ "resetting under block: block",
-	  RS, E, VPM_POLICY_BLOCK, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_BLOCK },
+	  RS, E, BLK, SIG, SIG, false, VPM_ACCESS_BLOCK },
 	{ "resetting under block past the bound: sigbus",
-	  RS, E, VPM_POLICY_BLOCK, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, true, VPM_ACCESS_SIGBUS },
+	  RS, E, BLK, SIG, SIG, true, VPM_ACCESS_SIGBUS },
 	{ "resetting under block with memory disabled: block",
-	  RS, MD, VPM_POLICY_BLOCK, VPM_POLICY_ONES, VPM_POLICY_SIGBUS, false, VPM_ACCESS_BLOCK },
+	  RS, MD, BLK, ONE, SIG, false, VPM_ACCESS_BLOCK },
 	{ "mem_disabled under ones: ones",
-	  MD, MD, VPM_POLICY_BLOCK, VPM_POLICY_ONES, VPM_POLICY_SIGBUS, false, VPM_ACCESS_ONES },
+	  MD, MD, BLK, ONE, SIG, false, VPM_ACCESS_ONES },
 	{ "low_power under ones: ones",
-	  LP, LP, VPM_POLICY_BLOCK, VPM_POLICY_ONES, VPM_POLICY_SIGBUS, false, VPM_ACCESS_ONES },
+	  LP, LP, BLK, ONE, SIG, false, VPM_ACCESS_ONES },
 	{ "mem_disabled under ones, re-enabled: map",
-	  MD, E, VPM_POLICY_BLOCK, VPM_POLICY_ONES, VPM_POLICY_SIGBUS, false, VPM_ACCESS_MAP },
+	  MD, E, BLK, ONE, SIG, false, VPM_ACCESS_MAP },
 	{ "enabled, the core cleared decoding, ones: ones",
-	  E, MD, VPM_POLICY_BLOCK, VPM_POLICY_ONES, VPM_POLICY_SIGBUS, false, VPM_ACCESS_ONES },
+	  E, MD, BLK, ONE, SIG, false, VPM_ACCESS_ONES },
 	{ "mem_disabled under sigbus with block for resets: sigbus",
-	  MD, MD, VPM_POLICY_BLOCK, VPM_POLICY_SIGBUS, VPM_POLICY_SIGBUS, false, VPM_ACCESS_SIGBUS },
+	  MD, MD, BLK, SIG, SIG, false, VPM_ACCESS_SIGBUS },
 	{ "revoked under block for resets: the revoked mode",
-	  RV, E, VPM_POLICY_BLOCK, VPM_POLICY_ONES, VPM_POLICY_SIGBUS, false, VPM_ACCESS_SIGBUS },
+	  RV, E, BLK, ONE, SIG, false, VPM_ACCESS_SIGBUS },
 	{ "revoked in ones mode ignores the bound: ones",
-	  RV, E, VPM_POLICY_BLOCK, VPM_POLICY_SIGBUS, VPM_POLICY_ONES, true, VPM_ACCESS_ONES },
+	  RV, E, BLK, SIG, ONE, true, VPM_ACCESS_ONES },
 	{ "enabled under every policy: map",
-	  E, E, VPM_POLICY_BLOCK, VPM_POLICY_ONES, VPM_POLICY_ONES, true, VPM_ACCESS_MAP },
+	  E, E, BLK, ONE, ONE, true, VPM_ACCESS_MAP },
 };
 
 KUNIT_ARRAY_PARAM_DESC(vpm_decide, vpm_decide_cases, desc);
@@ -118,34 +123,44 @@ static enum vpm_state vpm_refusing(enum vpm_state rec, enum vpm_state obs)
  * reset window), blocking only in a reset window under block and within
  * its bound.
  */
+static void vpm_decide_one(struct kunit *test, enum vpm_state rec,
+			   enum vpm_state obs, enum vpm_policy pol,
+			   bool expired)
+{
+	enum vpm_state refusing = vpm_refusing(rec, obs);
+	struct vpm_policies p = {};
+	enum vpm_access a;
+
+	p.of[refusing] = pol;
+	a = vpm_access_decide(rec, obs, &p, expired);
+	KUNIT_EXPECT_LT(test, a, VPM_ACCESS_NR);
+	KUNIT_EXPECT_TRUE_MSG(test, a != VPM_ACCESS_MAP ||
+			      (obs == E && rec != RS && rec != RV),
+			      "rec %d obs %d policy %d maps", rec, obs, pol);
+	KUNIT_EXPECT_TRUE_MSG(test, a != VPM_ACCESS_ONES ||
+			      (pol == ONE && refusing != RS),
+			      "rec %d obs %d policy %d: ones", rec, obs, pol);
+	KUNIT_EXPECT_TRUE_MSG(test, a != VPM_ACCESS_BLOCK ||
+			      (refusing == RS && pol == BLK && !expired),
+			      "rec %d obs %d policy %d: block", rec, obs, pol);
+}
+
+/*
+ * Every recorded x observed state, every policy of the refusing state,
+ * bound passed or not: the device is mapped only when both sides allow
+ * it, all-ones only where the refusing state's policy is ones (never in a
+ * reset window), blocking only in a reset window under block and within
+ * its bound.
+ */
 static void vpm_access_decide_never_maps_what_either_side_refuses(struct kunit *test)
 {
-	struct vpm_policies p = {};
-	enum vpm_state rec, obs, refusing;
-	enum vpm_policy pol;
-	enum vpm_access a;
-	int expired;
+	unsigned int i, n = VPM_STATE_NR * VPM_STATE_NR * VPM_POLICY_NR * 2;
 
-	for (rec = 0; rec < VPM_STATE_NR; rec++)
-	for (obs = 0; obs < VPM_STATE_NR; obs++)
-	for (pol = 0; pol < VPM_POLICY_NR; pol++)
-	for (expired = 0; expired < 2; expired++) {
-		refusing = vpm_refusing(rec, obs);
-		p.of[refusing] = pol;
-		a = vpm_access_decide(rec, obs, &p, expired);
-		KUNIT_EXPECT_LT(test, a, VPM_ACCESS_NR);
-		KUNIT_EXPECT_TRUE_MSG(test, a != VPM_ACCESS_MAP ||
-				      (obs == E && rec != RS && rec != RV),
-				      "rec %d obs %d policy %d maps", rec, obs, pol);
-		KUNIT_EXPECT_TRUE_MSG(test, a != VPM_ACCESS_ONES ||
-				      (pol == VPM_POLICY_ONES && refusing != RS),
-				      "rec %d obs %d policy %d: ones", rec, obs, pol);
-		KUNIT_EXPECT_TRUE_MSG(test, a != VPM_ACCESS_BLOCK ||
-				      (refusing == RS && pol == VPM_POLICY_BLOCK &&
-				       !expired),
-				      "rec %d obs %d policy %d: block", rec, obs, pol);
-		p.of[refusing] = 0;
-	}
+	for (i = 0; i < n; i++)
+		vpm_decide_one(test, i % VPM_STATE_NR,
+			       i / VPM_STATE_NR % VPM_STATE_NR,
+			       i / (VPM_STATE_NR * VPM_STATE_NR) % VPM_POLICY_NR,
+			       i / (VPM_STATE_NR * VPM_STATE_NR * VPM_POLICY_NR));
 }
 
 /* ---- vpm_state_of_core() ------------------------------------------------------ */
