@@ -101,6 +101,13 @@ check_maps() {
 
 refused() { cat "$DBG/refused" 2>/dev/null || echo "?"; }
 
+# qemu_faults: the faults debugfs counted on QEMU's vma ("?" if none listed).
+qemu_faults() {
+	local f
+	f=$(sed -n "s/^pid=$qpid .* faults=\([0-9]*\).*/\1/p" "$DBG/mappings" 2>/dev/null | head -n 1)
+	echo "${f:-?}"
+}
+
 # resets MAX: reset edu through sysfs up to MAX times, 50 ms apart,
 # stopping early when QEMU dies.  Sets nreset (resets done) and rfail
 # (failed reset writes).
@@ -171,11 +178,12 @@ elif set_policy "$name" block; then
 	if client_start qemu-block; then
 		check_maps
 		resets "$QEMU_BLOCK_RESETS"
+		faults=$(qemu_faults)
 		client_stop qemu-block
 		log=$T/qemu-block.log
 		detail="$(grep -m1 '^reads:' "$log"), $(grep -m1 '^reads-other:' "$log")"
-		detail+=", $nreset resets ($rfail failed), refused $r0 -> $(refused)"
-		detail+=", $(($(date +%s) - t0)) s"
+		detail+=", $nreset resets ($rfail failed), $faults faults on QEMU's vma"
+		detail+=", refused $r0 -> $(refused), $(($(date +%s) - t0)) s"
 		if [ "$crc" = 0 ] && [ "$nreset" = "$QEMU_BLOCK_RESETS" ] && [ "$rfail" = 0 ]; then
 			vpm_result PASS "$name" "QEMU survived, every read correct: $detail"
 		else
