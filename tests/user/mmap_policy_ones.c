@@ -92,10 +92,12 @@ static void expect_all(volatile char *m, bool want_ones, const char *what)
 	uint32_t fv = 0;
 	long bad = scan(m, want_ones, &sigbus, &first, &fv);
 
+	if (bad)
+		vt_note("%s: the first word that differs is at 0x%lx: 0x%x (want 0x%x)",
+			what, first, fv, want_ones ? ONES : pat(first));
 	CHECK(bad == 0 && sigbus == 0,
-	      "%s: %d pages read %s (%ld differ, first at 0x%lx = 0x%x; %ld SIGBUS)",
-	      what, NPAGES, want_ones ? "all-ones" : "the pattern", bad,
-	      first, fv, sigbus);
+	      "%s: %d pages read %s (%ld words differ, %ld took SIGBUS)",
+	      what, NPAGES, want_ones ? "all-ones" : "the pattern", bad, sigbus);
 }
 
 /*
