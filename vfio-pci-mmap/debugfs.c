@@ -4,6 +4,7 @@
  *   mappings  one line per tracked vma
  *   state     the device's state
  *   refused   BAR accesses refused with SIGBUS since the device was bound
+ *   blocked   BAR faults that waited for a reset window since then
  *   policy    what accesses get in each state that cannot reach the device
  *   hold_window  a test hook: write 1 to open a reset window that no reset
  *             closes, 0 to close it (vpm_window_hold())
@@ -96,6 +97,15 @@ static int vpm_refused_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vpm_refused);
 
+static int vpm_blocked_show(struct seq_file *s, void *unused)
+{
+	struct vpm_device *vpm = s->private;
+
+	seq_printf(s, "%ld\n", atomic_long_read(&vpm->blocked));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vpm_blocked);
+
 static int vpm_policy_dbg_show(struct seq_file *s, void *unused)
 {
 	vpm_policy_show(s->private, s);
@@ -154,6 +164,8 @@ void vpm_debugfs_add(struct vpm_device *vpm)
 			    &vpm_state_fops);
 	debugfs_create_file("refused", 0400, vpm->debugfs, vpm,
 			    &vpm_refused_fops);
+	debugfs_create_file("blocked", 0400, vpm->debugfs, vpm,
+			    &vpm_blocked_fops);
 	debugfs_create_file("policy", 0400, vpm->debugfs, vpm,
 			    &vpm_policy_dbg_fops);
 	debugfs_create_file("hold_window", 0200, vpm->debugfs, vpm,

@@ -381,5 +381,6 @@ void vpm_state_init(struct vpm_device *vpm)
 	init_waitqueue_head(&vpm->window_wq);
 	INIT_LIST_HEAD(&vpm->reset_causes);
 	atomic_long_set(&vpm->refused, 0);
+	atomic_long_set(&vpm->blocked, 0);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_state_init);

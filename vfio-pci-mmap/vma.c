@@ -96,6 +96,8 @@ static vm_fault_t vpm_vma_huge_fault(struct vm_fault *vmf, unsigned int order)
 		vpm_ring_report_refused(vpm, info.refused, region,
 					info.offset + (vmf->real_address - base),
 					vmf->flags & FAULT_FLAG_WRITE);
+	} else if (info.access == VPM_ACCESS_BLOCK) {
+		atomic_long_inc(&vpm->blocked);
 	}
 	if (info.traced)
 		trace_vpm_fault(vpm, region, vmf->address, info.offset,

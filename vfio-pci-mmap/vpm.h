@@ -117,6 +117,7 @@ struct vpm_ones {
  * @sparse: the mappable areas of each BAR, computed at open.
  * @debugfs: this device's debugfs directory.
  * @refused: BAR accesses refused with SIGBUS.
+ * @blocked: BAR faults that waited for a reset window to close.
  */
 struct vpm_device {
 	struct vfio_pci_core_device core;
@@ -135,6 +136,7 @@ struct vpm_device {
 	struct vpm_sparse sparse[PCI_STD_NUM_BARS];
 	struct dentry *debugfs;
 	atomic_long_t refused;
+	atomic_long_t blocked;
 };
 
 static inline struct vpm_device *vpm_from_core(struct vfio_pci_core_device *vdev)

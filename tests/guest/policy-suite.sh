@@ -100,6 +100,7 @@ check_maps() {
 }
 
 refused() { cat "$DBG/refused" 2>/dev/null || echo "?"; }
+blocked() { cat "$DBG/blocked" 2>/dev/null || echo "?"; }
 
 # qemu_faults: the faults debugfs counted on QEMU's vma ("?" if none listed).
 qemu_faults() {
@@ -175,6 +176,7 @@ if [ ! -e "$PARAM" ]; then
 elif set_policy "$name" block; then
 	t0=$(date +%s)
 	r0=$(refused)
+	b0=$(blocked)
 	if client_start qemu-block; then
 		check_maps
 		resets "$QEMU_BLOCK_RESETS"
@@ -183,7 +185,8 @@ elif set_policy "$name" block; then
 		log=$T/qemu-block.log
 		detail="$(grep -m1 '^reads:' "$log"), $(grep -m1 '^reads-other:' "$log")"
 		detail+=", $nreset resets ($rfail failed), $faults faults on QEMU's vma"
-		detail+=", refused $r0 -> $(refused), $(($(date +%s) - t0)) s"
+		detail+=", refused $r0 -> $(refused), blocked $b0 -> $(blocked)"
+		detail+=", $(($(date +%s) - t0)) s"
 		if [ "$crc" = 0 ] && [ "$nreset" = "$QEMU_BLOCK_RESETS" ] && [ "$rfail" = 0 ]; then
 			vpm_result PASS "$name" "QEMU survived, every read correct: $detail"
 		else
