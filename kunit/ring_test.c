@@ -19,8 +19,8 @@
 #include <linux/vfio.h>
 #include "vpm.h"
 #include "fault_ring.h"
-#include "ring_index.h"
-#include "ring_record.h"
+#include "ring/index.h"
+#include "ring/record.h"
 #include "vpm_kunit.h"
 
 #define PER_PAGE	VPM_RING_PER_PAGE

@@ -62,8 +62,8 @@
 #include "../include/uapi/linux/vfio_pci_mmap.h"
 #include "vpm.h"
 #include "fault_ring.h"
-#include "ring_index.h"
-#include "ring_record.h"
+#include "ring/index.h"
+#include "ring/record.h"
 #include "vfio_pci_mmap_trace.h"
 #include <kunit/visibility.h>
 
