@@ -385,7 +385,6 @@ static int vpm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return ret;
 	}
 	vpm_debugfs_add(vpm);
-	vpm_ring_debugfs_add(vpm);
 	return 0;
 }
 
