@@ -222,7 +222,6 @@ struct vpm_test_dev *vpm_test_dev_new(struct kunit *test)
 	vpm_tracker_init(&vpm->tracker);
 	vpm_state_init(vpm);
 	init_rwsem(&vpm->core.memory_lock);
-	vpm->ring_index = -1;
 
 	KUNIT_ASSERT_EQ(test, vpm_ones_init(vpm), 0);
 

@@ -769,7 +769,7 @@ static void vpm_ring_opens_with_a_valid_header_and_region(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fx.cpage->cons, 0U);
 
 	KUNIT_ASSERT_EQ(test, vdev->num_regions, 1);
-	KUNIT_EXPECT_EQ(test, vpm->ring_index, VFIO_PCI_NUM_REGIONS);
+	KUNIT_EXPECT_EQ(test, vpm_ring_region_index(vpm), VFIO_PCI_NUM_REGIONS);
 	KUNIT_EXPECT_EQ(test, vdev->region[0].type, VFIO_PCI_MMAP_REGION_TYPE);
 	KUNIT_EXPECT_EQ(test, vdev->region[0].subtype,
 			VFIO_PCI_MMAP_REGION_SUBTYPE_FAULT_RING);
@@ -1026,8 +1026,8 @@ static void vpm_ring_report_fault_refuses_bad_records_and_closed_rings(struct ku
 
 	/* Closed: the ring is out of reach before its pages are released. */
 	vpm_ring_close(vpm);
-	KUNIT_EXPECT_NULL(test, vpm->ring);
-	KUNIT_EXPECT_EQ(test, vpm->ring_index, -1);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(vpm->ring));
+	KUNIT_EXPECT_EQ(test, vpm_ring_region_index(vpm), -1);
 	KUNIT_EXPECT_EQ(test, vfio_pci_mmap_report_fault(fx.td->pdev, &r),
 			-ENODEV);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(fx.hdr->prod), 1U);
@@ -1038,7 +1038,8 @@ static ssize_t vpm_ring_test_rw(struct vpm_ring_fixture *fx, void __user *buf,
 				size_t count, u64 off, bool write)
 {
 	struct vfio_pci_core_device *vdev = &fx->td->vpm->core;
-	loff_t pos = VFIO_PCI_INDEX_TO_OFFSET(fx->td->vpm->ring_index) + off;
+	loff_t pos = VFIO_PCI_INDEX_TO_OFFSET(vpm_ring_region_index(fx->td->vpm)) +
+		     off;
 
 	return vdev->region[0].ops->rw(vdev, buf, count, &pos, write);
 }

@@ -19,6 +19,8 @@ struct vfio_pci_mmap_fault_record;
 /* open_device, after vfio_pci_core_enable(); close_device, before the core. */
 int vpm_ring_open(struct vpm_device *vpm);
 void vpm_ring_close(struct vpm_device *vpm);
+/* Its region index, -1 without a ring: main.c's read/write/mmap dispatch. */
+int vpm_ring_region_index(struct vpm_device *vpm);
 /* ->mmap of the ring's region index. */
 int vpm_ring_mmap(struct vpm_device *vpm, struct vm_area_struct *vma);
 /* ->read and ->write of the ring's region index. */

@@ -67,7 +67,6 @@ static int vpm_init_dev(struct vfio_device *core_vdev)
 
 	vpm_state_init(vpm);
 	vpm_tracker_init(&vpm->tracker);
-	vpm->ring_index = -1;
 	return vfio_pci_core_init_dev(core_vdev);
 }
 
@@ -154,6 +153,7 @@ static ssize_t vpm_rw(struct vpm_device *vpm, char __user *buf, size_t count,
 		      loff_t *ppos, bool iswrite)
 {
 	unsigned int index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
+	int ring = vpm_ring_region_index(vpm);
 
 	if (!count)	/* as vfio-pci-core: nothing claimed, nothing resumed */
 		return 0;
@@ -162,7 +162,7 @@ static ssize_t vpm_rw(struct vpm_device *vpm, char __user *buf, size_t count,
 	/* Revocation is decided under the gate for the BARs; a hint here. */
 	if (vpm_revoked(vpm))
 		return -ENODEV;
-	if (vpm->ring_index >= 0 && index == vpm->ring_index)
+	if (ring >= 0 && index == ring)
 		return vpm_ring_region_rw(vpm, buf, count, ppos, iswrite);
 	if (iswrite)
 		return vfio_pci_core_write(&vpm->core.vdev, buf, count, ppos);
@@ -209,13 +209,14 @@ static int vpm_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma)
 {
 	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
 	u32 index = vpm_vma_region(vma);
+	int ring = vpm_ring_region_index(vpm);
 	int ret;
 
 	if (vpm_revoked(vpm))
 		ret = -ENODEV;
 	else if (index < VFIO_PCI_ROM_REGION_INDEX)
 		ret = vpm_bar_mmap(vpm, vma);
-	else if (vpm->ring_index >= 0 && index == vpm->ring_index)
+	else if (ring >= 0 && index == ring)
 		ret = vpm_ring_mmap(vpm, vma);
 	else
 		ret = -EINVAL;

@@ -157,7 +157,7 @@ static long vpm_ring_ioctl_irq_info(void __user *uarg, bool *handled)
 long vpm_ring_ioctl(struct vpm_device *vpm, unsigned int cmd,
 		    unsigned long arg, bool *handled)
 {
-	struct vpm_ring *ring = vpm->ring;
+	struct vpm_ring *ring = vpm_ring_of(vpm);
 	void __user *uarg = (void __user *)arg;
 
 	*handled = false;

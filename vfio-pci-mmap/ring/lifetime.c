@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The fault ring's lifetime: allocation at open, the hash of open rings
- * that producers search by pci_dev, references for sleeping users, close,
- * and revocation.  Memory, producers and the lock order are described in
- * ring.h.
+ * The fault ring's lifetime: allocation at open, publication (vpm->ring
+ * for the driver's own producers, the hash of open rings for
+ * vfio_pci_mmap_report_fault(), which has only a pci_dev), references for
+ * sleeping users, close, and revocation.  Memory, producers and the lock
+ * order are described in ring.h.
  *
  * A ring is reachable by producers from vpm_ring_open() until
  * vpm_ring_unpublish(), which vpm_ring_close() and the region's release op
- * both call: it unhashes the ring, marks it dead under ring->lock and waits
- * for a grace period, so that no RCU reader is still inside the ring when
- * the release op drops the open device's reference.  The pages are freed
- * with the last reference.
+ * both call: it clears vpm->ring and unhashes the ring, marks it dead under
+ * ring->lock and waits for a grace period, so that no RCU reader is still
+ * inside the ring when the release op drops the open device's reference.
+ * The pages are freed with the last reference; vpm_ring_get() takes one
+ * only while the count is not zero.
  */
 #include <linux/eventfd.h>
 #include <linux/hashtable.h>
@@ -99,7 +101,7 @@ struct vpm_ring *vpm_ring_get(struct vpm_device *vpm)
 	struct vpm_ring *ring;
 
 	rcu_read_lock();
-	ring = vpm_ring_lookup_rcu(vpm->core.pdev);
+	ring = rcu_dereference(vpm->ring);
 	if (ring && !kref_get_unless_zero(&ring->kref))
 		ring = NULL;
 	rcu_read_unlock();
@@ -110,18 +112,25 @@ struct vpm_ring *vpm_ring_get(struct vpm_device *vpm)
  * vpm_ring_unpublish() - take a ring out of reach of producers
  * @ring: the ring
  *
- * Unhashes it, marks it dead, drops the eventfd, and waits until no RCU
- * producer can still be inside it.  Idempotent; may sleep.
+ * Clears vpm->ring and unhashes it, marks it dead, drops the eventfd, and
+ * waits until no RCU producer can still be inside it: the grace period
+ * covers both ways producers find it.  Idempotent; may sleep.
  */
 void vpm_ring_unpublish(struct vpm_ring *ring)
 {
+	struct vpm_device *vpm = ring->vpm;
 	struct eventfd_ctx *old;
+	struct vpm_ring *cur;
 	unsigned long flags;
 	bool was_live;
 
 	mutex_lock(&vpm_ring_table_lock);
 	if (!hlist_unhashed(&ring->node))
 		hash_del_rcu(&ring->node);
+	cur = rcu_dereference_protected(vpm->ring,
+					lockdep_is_held(&vpm_ring_table_lock));
+	if (cur == ring)
+		RCU_INIT_POINTER(vpm->ring, NULL);
 	mutex_unlock(&vpm_ring_table_lock);
 
 	spin_lock_irqsave(&ring->lock, flags);
@@ -187,7 +196,7 @@ static struct vpm_ring *vpm_ring_alloc(struct vpm_device *vpm, u32 entries)
  * publishes the ring to producers.  Nothing can fail after the region is
  * registered; a failure before it frees everything allocated here.
  *
- * Return: 0 or a negative errno; vpm->ring_index is -1 on failure.
+ * Return: 0 or a negative errno; the device has no ring on failure.
  */
 int vpm_ring_open(struct vpm_device *vpm)
 {
@@ -195,9 +204,6 @@ int vpm_ring_open(struct vpm_device *vpm)
 	struct vpm_ring *ring;
 	u32 entries;
 	int ret;
-
-	vpm->ring = NULL;
-	vpm->ring_index = -1;
 
 	entries = vpm_ring_entries_from_param(READ_ONCE(vpm_ring_entries));
 	ring = vpm_ring_alloc(vpm, entries);
@@ -215,11 +221,11 @@ int vpm_ring_open(struct vpm_device *vpm)
 		return ret;
 	}
 
+	/* Initialised before it is reachable: the publishes order it. */
 	mutex_lock(&vpm_ring_table_lock);
 	hash_add_rcu(vpm_ring_table, &ring->node, (unsigned long)ring->pdev);
+	rcu_assign_pointer(vpm->ring, ring);
 	mutex_unlock(&vpm_ring_table_lock);
-	vpm->ring = ring;
-	vpm->ring_index = ring->index;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_ring_open);
@@ -237,15 +243,26 @@ EXPORT_SYMBOL_IF_KUNIT(vpm_ring_open);
  */
 void vpm_ring_close(struct vpm_device *vpm)
 {
-	struct vpm_ring *ring = vpm->ring;
+	struct vpm_ring *ring = vpm_ring_of(vpm);
 
-	if (!ring)
-		return;
-	vpm_ring_unpublish(ring);
-	vpm->ring = NULL;
-	vpm->ring_index = -1;
+	if (ring)
+		vpm_ring_unpublish(ring);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_ring_close);
+
+/**
+ * vpm_ring_region_index() - the region index of the device's fault ring
+ * @vpm: the device, whose file is in use (see vpm_ring_of())
+ *
+ * Return: the index, or -1 when the device has no ring.
+ */
+int vpm_ring_region_index(struct vpm_device *vpm)
+{
+	struct vpm_ring *ring = vpm_ring_of(vpm);
+
+	return ring ? ring->index : -1;
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_ring_region_index);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /**
@@ -261,7 +278,7 @@ EXPORT_SYMBOL_IF_KUNIT(vpm_ring_close);
  */
 void *vpm_ring_page_kaddr(struct vpm_device *vpm, unsigned int page)
 {
-	struct vpm_ring *ring = vpm->ring;
+	struct vpm_ring *ring = vpm_ring_of(vpm);
 
 	if (!ring || page >= ring->nr_pages)
 		return NULL;

@@ -4,9 +4,11 @@
  * kernel code, the driver's own reports (a refused BAR access, a reset),
  * and the debugfs inject file.  Each takes ring->lock, the leaf producer
  * lock, and signals the eventfd after dropping it.  Atomic producers hold
- * no reference: they use the ring under rcu_read_lock(), and
- * vpm_ring_unpublish() marks it dead and waits for a grace period before
- * anything they touch is released (ring.h, lifetime.c).
+ * no reference: they use the ring under rcu_read_lock(), found through
+ * vpm->ring when they have the device and through the hash by pci_dev
+ * otherwise, and vpm_ring_unpublish() clears both, marks the ring dead and
+ * waits for a grace period before anything they touch is released
+ * (ring.h, lifetime.c).
  */
 #include <linux/eventfd.h>
 #include <linux/pci.h>
@@ -168,26 +170,28 @@ static void vpm_ring_signal(struct vpm_ring *ring)
 	rcu_read_unlock();
 }
 
-/* Produce one record for @pdev's ring; any context. */
-static int vpm_ring_report(struct pci_dev *pdev,
-			   const struct vfio_pci_mmap_fault_record *rec)
+/* Produce one record into @ring (may be NULL), found under RCU. */
+static int vpm_ring_report_rcu(struct vpm_ring *ring,
+			       const struct vfio_pci_mmap_fault_record *rec)
 {
-	struct vpm_ring *ring;
 	bool dead = false;
-	int ret = -ENODEV;
 
-	rcu_read_lock();
-	ring = vpm_ring_lookup_rcu(pdev);
-	if (ring && !vpm_revoked(ring->vpm)) {
-		if (vpm_ring_push(ring, rec, 1, 0, false, &dead)) {
-			vpm_ring_signal(ring);
-			ret = 0;
-		} else {
-			ret = dead ? -ENODEV : -ENOSPC;
-		}
+	if (!ring || vpm_revoked(ring->vpm))
+		return -ENODEV;
+	if (vpm_ring_push(ring, rec, 1, 0, false, &dead)) {
+		vpm_ring_signal(ring);
+		return 0;
 	}
+	return dead ? -ENODEV : -ENOSPC;
+}
+
+/* Produce one record for the device's own ring, if open; any context. */
+static void vpm_ring_report(struct vpm_device *vpm,
+			    const struct vfio_pci_mmap_fault_record *rec)
+{
+	rcu_read_lock();
+	vpm_ring_report_rcu(rcu_dereference(vpm->ring), rec);
 	rcu_read_unlock();
-	return ret;
 }
 
 /**
@@ -211,10 +215,15 @@ static int vpm_ring_report(struct pci_dev *pdev,
 int vfio_pci_mmap_report_fault(struct pci_dev *pdev,
 			       const struct vfio_pci_mmap_fault_record *rec)
 {
+	int ret;
+
 	if (!pdev || !vpm_ring_record_valid(rec))
 		return -EINVAL;
 	/* Its seq and timestamp are the ring's: see vpm_ring_record_encode(). */
-	return vpm_ring_report(pdev, rec);
+	rcu_read_lock();
+	ret = vpm_ring_report_rcu(vpm_ring_lookup_rcu(pdev), rec);
+	rcu_read_unlock();
+	return ret;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_mmap_report_fault);
 
@@ -243,7 +252,7 @@ void vpm_ring_report_refused(struct vpm_device *vpm, enum vpm_state state,
 		.region_offset = offset,
 	};
 
-	vpm_ring_report(vpm->core.pdev, &r);
+	vpm_ring_report(vpm, &r);
 }
 
 /**
@@ -260,7 +269,7 @@ void vpm_ring_report_reset(struct vpm_device *vpm)
 		.type = VFIO_PCI_MMAP_FAULT_TYPE_RESET,
 	};
 
-	vpm_ring_report(vpm->core.pdev, &r);
+	vpm_ring_report(vpm, &r);
 }
 
 /**

@@ -191,19 +191,15 @@ static int vpm_ring_add_capability(struct vfio_pci_core_device *vdev,
 /*
  * The region's release op, from vfio_pci_core_disable(): no vma maps the
  * device any more.  Normally vpm_ring_close() has already unpublished the
- * ring; an error path of open_device may get here without it.
+ * ring; an error path of open_device may get here without it.  The open
+ * device's reference is dropped after the grace period of the unpublish.
  */
 static void vpm_ring_region_release(struct vfio_pci_core_device *vdev,
 				    struct vfio_pci_region *region)
 {
-	struct vpm_device *vpm = vpm_from_core(vdev);
 	struct vpm_ring *ring = region->data;
 
 	vpm_ring_unpublish(ring);
-	if (vpm->ring == ring) {
-		vpm->ring = NULL;
-		vpm->ring_index = -1;
-	}
 	region->data = NULL;
 	vpm_ring_put(ring);
 }
@@ -220,7 +216,7 @@ static vm_fault_t vpm_ring_fault(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	struct vpm_mapping *m = vma->vm_private_data;
 	struct vpm_device *vpm = m->vpm;
-	struct vpm_ring *ring = READ_ONCE(vpm->ring);
+	struct vpm_ring *ring = vpm_ring_of(vpm);
 	u64 pg = vpm_vma_region_pgoff(vma) +
 		 ((vmf->address - vma->vm_start) >> PAGE_SHIFT);
 	struct page *page;
@@ -277,7 +273,7 @@ static const struct vm_operations_struct vpm_ring_vm_ops = {
  */
 int vpm_ring_mmap(struct vpm_device *vpm, struct vm_area_struct *vma)
 {
-	struct vpm_ring *ring = vpm->ring;
+	struct vpm_ring *ring = vpm_ring_of(vpm);
 	u64 first = vpm_vma_region_pgoff(vma);
 	u64 npages = vma_pages(vma);
 	u64 area_first, area_pages;

@@ -25,11 +25,16 @@
  * inside it nothing is allocated, no other lock is taken, nothing sleeps;
  * the eventfd is signalled after it is dropped.  Producers may run in any
  * context, including hard interrupts (vfio_pci_mmap_report_fault()), and
- * may race with the device being closed.  They find the ring through
- * vpm_ring_table, a hash of open rings keyed by pci_dev, under RCU:
- * vpm_ring_close() unhashes the ring, marks it dead and waits for a grace
- * period before anything the producers touch is released.  Paths that sleep
- * while using a ring (debugfs inject, revocation) take a reference instead.
+ * may race with the device being closed.  They find the ring under RCU:
+ * the driver's own producers, which have the device, through vpm->ring;
+ * vfio_pci_mmap_report_fault(), whose callers only have a pci_dev, through
+ * vpm_ring_table, a hash of open rings keyed by pci_dev.  Both are set by
+ * vpm_ring_open() and cleared, under vpm_ring_table_lock, by
+ * vpm_ring_unpublish() (from vpm_ring_close() or the region's release
+ * op), which then marks the ring dead and waits for a grace period before
+ * anything the producers touch is released.  Paths that sleep while using
+ * a ring (debugfs inject and status, revocation) take a reference instead,
+ * found the same way (vpm_ring_get()).
  *
  * The user's consumer index.  It lives in memory the user writes at any
  * time.  Each operation reads it exactly once, with acquire semantics, into
@@ -45,8 +50,8 @@
  * mutexes taken from the device fd's read/write and ioctl paths with no
  * other lock of this driver held; read() copies to user space under
  * read_lock (a fault there may take mmap_lock, memory_lock, state_lock and
- * ring->lock, never read_lock).  vpm_ring_table_lock only orders hash
- * updates.  ring->lock is innermost.
+ * ring->lock, never read_lock).  vpm_ring_table_lock only orders updates
+ * of the hash and of vpm->ring.  ring->lock is innermost.
  */
 #ifndef VFIO_PCI_MMAP_RING_RING_H
 #define VFIO_PCI_MMAP_RING_RING_H
@@ -60,12 +65,12 @@
 #include <linux/types.h>
 #include <linux/vfio.h>
 #include "../../include/uapi/linux/vfio_pci_mmap.h"
+#include "vpm.h"
 #include "index.h"
 
 struct eventfd_ctx;
 struct pci_dev;
 struct vfio_pci_regops;
-struct vpm_device;
 
 /* The first device-specific IRQ index: right after vfio-pci's own. */
 #define VPM_RING_IRQ_INDEX	VFIO_PCI_NUM_IRQS
@@ -126,6 +131,18 @@ struct vpm_ring {
 	unsigned int nr_pages;
 	struct page *pages[] __counted_by(nr_pages);
 };
+
+/*
+ * The ring of a device whose file is in use: read(), write(), mmap(), an
+ * ioctl, or a fault of a vma (which holds the file).  vpm_ring_open()
+ * publishes it before the file can be used and vpm_ring_close() clears it
+ * only once the file is released, so it cannot change under these paths;
+ * producers, which may run at any time, use RCU instead.
+ */
+static inline struct vpm_ring *vpm_ring_of(struct vpm_device *vpm)
+{
+	return rcu_dereference_protected(vpm->ring, true);
+}
 
 static inline u64 vpm_ring_size(const struct vpm_ring *ring)
 {
