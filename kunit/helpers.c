@@ -154,7 +154,7 @@ static int vpm_test_file_mmap(struct file *file, struct vm_area_struct *vma)
 	if (vpm_vma_region(vma) == VPM_TEST_EXTRA_REGION)
 		return vpm_test_extra_mmap(td, vma);
 
-	ret = vpm_bar_mmap(td->vpm, vma);
+	ret = vpm_mmap(td->vpm, vma);
 	if (ret)
 		return ret;
 	td->mmap_prot = vma->vm_page_prot;
@@ -800,4 +800,93 @@ void vpm_test_set_revoke_param(struct kunit *test, enum vpm_revoke_mode mode)
 					(void *)(uintptr_t)old);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	WRITE_ONCE(vpm_param_revoke, mode);
+}
+
+/**
+ * vpm_track_setup() - a test device, the test's mm and a stand-in child mm
+ * @test: the test
+ * @ctx: filled in
+ */
+void vpm_track_setup(struct kunit *test, struct vpm_track_ctx *ctx)
+{
+	ctx->td = vpm_test_dev_new(test);
+	ctx->vpm = ctx->td->vpm;
+	vpm_test_attach_mm(test);
+	/* Only ever compared with other mm pointers. */
+	ctx->other_mm = kunit_kzalloc(test, sizeof(*ctx->other_mm),
+				      GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->other_mm);
+	ctx->ev = vpm_test_events_attach(test, ctx->vpm);
+}
+
+/**
+ * vpm_fake_vma() - a vma that exists only for the tracking code
+ * @test: the test
+ * @mm: its mm
+ * @start: its start
+ * @pages: its size in pages
+ * @region: the region it maps
+ * @pgoff: its page offset in the region
+ *
+ * Return: the vma, freed with the test.
+ */
+struct vm_area_struct *vpm_fake_vma(struct kunit *test, struct mm_struct *mm,
+				    unsigned long start, unsigned long pages,
+				    u32 region, unsigned long pgoff)
+{
+	struct vm_area_struct *vma;
+
+	vma = kunit_kzalloc(test, sizeof(*vma), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	vma->vm_mm = mm;
+	vma->vm_start = start;
+	vma->vm_end = start + pages * PAGE_SIZE;
+	vma->vm_pgoff = (VFIO_PCI_INDEX_TO_OFFSET(region) >> PAGE_SHIFT) +
+			pgoff;
+	return vma;
+}
+
+/**
+ * vpm_tracked_vma() - a fake vma of the test's mm, tracked as mmap leaves it
+ * @test: the test
+ * @ctx: from vpm_track_setup()
+ * @start: its start
+ * @pages: its size in pages
+ * @region: the region it maps
+ * @pgoff: its page offset in the region
+ *
+ * Return: the vma.
+ */
+struct vm_area_struct *vpm_tracked_vma(struct kunit *test,
+				       struct vpm_track_ctx *ctx,
+				       unsigned long start,
+				       unsigned long pages, u32 region,
+				       unsigned long pgoff)
+{
+	struct vm_area_struct *vma;
+	struct vpm_mapping *m;
+
+	vma = vpm_fake_vma(test, current->mm, start, pages, region, pgoff);
+	m = vpm_mapping_alloc(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	vpm_track(ctx->vpm, m, vma, VPM_TRACK_MMAP);
+	return vma;
+}
+
+/**
+ * vpm_copy_vma() - what vm_area_dup() makes of @orig before the mm adjusts it
+ * @test: the test
+ * @orig: the vma copied
+ *
+ * Return: the copy.
+ */
+struct vm_area_struct *vpm_copy_vma(struct kunit *test,
+				    struct vm_area_struct *orig)
+{
+	struct vm_area_struct *copy;
+
+	copy = kunit_kmalloc(test, sizeof(*copy), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, copy);
+	memcpy(copy, orig, sizeof(*copy));
+	return copy;
 }

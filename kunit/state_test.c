@@ -1,183 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit suite vpm_state: the device state machine (state.c) and the reset
- * and revoke transitions (zap.c) on test devices without mappings.
+ * KUnit suite vpm_state: the device state machine (state.c): transitions,
+ * names, reset windows and their reasons, revocation, on test devices
+ * without mappings.
  */
 #include <kunit/test.h>
 #include <linux/pci.h>
+#include <linux/workqueue.h>
 #include "vpm.h"
 #include "vpm_kunit.h"
-
-#define E	VPM_STATE_ENABLED
-#define MD	VPM_STATE_MEM_DISABLED
-#define LP	VPM_STATE_LOW_POWER
-#define RS	VPM_STATE_RESETTING
-#define RV	VPM_STATE_REVOKED
-#define ANY	VPM_STATE_ANY
-
-/* ---- vpm_access_decide() ---------------------------------------------------- */
-
-struct vpm_decide_case {
-	const char *desc;
-	enum vpm_state recorded;
-	enum vpm_state observed;
-	enum vpm_revoke_mode mode;
-	enum vpm_access want;
-};
-
-static const struct vpm_decide_case vpm_decide_cases[] = {
-	{ "enabled and the core agrees: map", E, E, VPM_REVOKE_SIGBUS,
-	  VPM_ACCESS_MAP },
-	{ "enabled but the core cleared memory decoding: sigbus", E, MD,
-	  VPM_REVOKE_SIGBUS, VPM_ACCESS_SIGBUS },
-	{ "enabled but the core entered low power: sigbus", E, LP,
-	  VPM_REVOKE_SIGBUS, VPM_ACCESS_SIGBUS },
-	{ "mem_disabled and the core agrees: sigbus", MD, MD,
-	  VPM_REVOKE_SIGBUS, VPM_ACCESS_SIGBUS },
-	{ "mem_disabled but the core re-enabled memory: map", MD, E,
-	  VPM_REVOKE_SIGBUS, VPM_ACCESS_MAP },
-	{ "mem_disabled and the core says low power: sigbus", MD, LP,
-	  VPM_REVOKE_SIGBUS, VPM_ACCESS_SIGBUS },
-	{ "low_power and the core agrees: sigbus", LP, LP, VPM_REVOKE_SIGBUS,
-	  VPM_ACCESS_SIGBUS },
-	{ "low_power left inside the core's runtime resume: map", LP, E,
-	  VPM_REVOKE_SIGBUS, VPM_ACCESS_MAP },
-	{ "low_power and the core says memory disabled: sigbus", LP, MD,
-	  VPM_REVOKE_SIGBUS, VPM_ACCESS_SIGBUS },
-	{ "resetting although the core says enabled: sigbus", RS, E,
-	  VPM_REVOKE_SIGBUS, VPM_ACCESS_SIGBUS },
-	{ "resetting and memory disabled: sigbus", RS, MD, VPM_REVOKE_SIGBUS,
-	  VPM_ACCESS_SIGBUS },
-	{ "resetting in low power: sigbus", RS, LP, VPM_REVOKE_SIGBUS,
-	  VPM_ACCESS_SIGBUS },
-	{ "resetting ignores the ones mode: sigbus", RS, E, VPM_REVOKE_ONES,
-	  VPM_ACCESS_SIGBUS },
-	{ "revoked in sigbus mode although the core says enabled: sigbus", RV,
-	  E, VPM_REVOKE_SIGBUS, VPM_ACCESS_SIGBUS },
-	{ "revoked in ones mode: ones", RV, E, VPM_REVOKE_ONES,
-	  VPM_ACCESS_ONES },
-	{ "revoked in ones mode with memory disabled: ones", RV, MD,
-	  VPM_REVOKE_ONES, VPM_ACCESS_ONES },
-	{ "revoked in ones mode in low power: ones", RV, LP, VPM_REVOKE_ONES,
-	  VPM_ACCESS_ONES },
-	{ "revoked with no mode chosen: sigbus", RV, E, VPM_REVOKE_AUTO,
-	  VPM_ACCESS_SIGBUS },
-	{ "ones mode before revocation changes nothing: map", E, E,
-	  VPM_REVOKE_ONES, VPM_ACCESS_MAP },
-	{ "an observed state the core cannot report never maps: sigbus", E,
-	  RS, VPM_REVOKE_SIGBUS, VPM_ACCESS_SIGBUS },
-};
-
-KUNIT_ARRAY_PARAM_DESC(vpm_decide, vpm_decide_cases, desc);
-
-static void vpm_access_decide_follows_the_table(struct kunit *test)
-{
-	const struct vpm_decide_case *c = test->param_value;
-
-	KUNIT_EXPECT_EQ(test, vpm_access_decide(c->recorded, c->observed,
-						c->mode), c->want);
-}
-
-static void vpm_access_decide_never_maps_what_either_side_refuses(struct kunit *test)
-{
-	enum vpm_state rec, obs;
-	enum vpm_revoke_mode mode;
-	enum vpm_access a;
-
-	for (rec = 0; rec < VPM_STATE_NR; rec++) {
-		for (obs = 0; obs < VPM_STATE_NR; obs++) {
-			for (mode = VPM_REVOKE_AUTO; mode <= VPM_REVOKE_ONES;
-			     mode++) {
-				a = vpm_access_decide(rec, obs, mode);
-				KUNIT_EXPECT_TRUE_MSG(test,
-						      a == VPM_ACCESS_MAP ||
-						      a == VPM_ACCESS_SIGBUS ||
-						      a == VPM_ACCESS_ONES,
-						      "rec %d obs %d mode %d: %d",
-						      rec, obs, mode, a);
-				if (a == VPM_ACCESS_MAP)
-					KUNIT_EXPECT_TRUE_MSG(test,
-							      obs == E && rec != RS &&
-							      rec != RV,
-							      "rec %d obs %d mode %d maps",
-							      rec, obs, mode);
-				if (a == VPM_ACCESS_ONES)
-					KUNIT_EXPECT_TRUE_MSG(test,
-							      rec == RV &&
-							      mode == VPM_REVOKE_ONES,
-							      "rec %d obs %d mode %d: ones",
-							      rec, obs, mode);
-			}
-		}
-	}
-}
-
-/* ---- vpm_state_of_core() ------------------------------------------------------ */
-
-struct vpm_core_case {
-	const char *desc;
-	bool open;		/* vconfig allocated */
-	bool memory;		/* PCI_COMMAND_MEMORY */
-	bool no_command_memory;
-	pci_power_t power;
-	bool runtime_pm;
-	enum vpm_state want;
-};
-
-static const struct vpm_core_case vpm_core_cases[] = {
-	{ "a device that is not open yet reads as enabled", false, false,
-	  false, PCI_D0, false, E },
-	{ "memory decoding on in D0 is enabled", true, true, false, PCI_D0,
-	  false, E },
-	{ "memory decoding off in D0 is mem_disabled", true, false, false,
-	  PCI_D0, false, MD },
-	{ "a VF without a memory enable bit is enabled", true, false, true,
-	  PCI_D0, false, E },
-	{ "D1 with memory decoding on is enabled", true, true, false, PCI_D1,
-	  false, E },
-	{ "D3hot is low_power", true, true, false, PCI_D3hot, false, LP },
-	{ "D3cold is low_power", true, true, false, PCI_D3cold, false, LP },
-	{ "D3hot with memory decoding off is low_power", true, false, false,
-	  PCI_D3hot, false, LP },
-	{ "runtime low power engaged is low_power", true, true, false, PCI_D0,
-	  true, LP },
-};
-
-KUNIT_ARRAY_PARAM_DESC(vpm_core, vpm_core_cases, desc);
-
-static void vpm_state_of_core_reads_the_core_fields(struct kunit *test)
-{
-	const struct vpm_core_case *c = test->param_value;
-	struct vfio_pci_core_device *vdev;
-	struct vpm_device *vpm;
-	struct pci_dev *pdev;
-	enum vpm_state got;
-	u8 *vconfig;
-
-	vpm = kunit_kzalloc(test, sizeof(*vpm), GFP_KERNEL);
-	pdev = kunit_kzalloc(test, sizeof(*pdev), GFP_KERNEL);
-	vconfig = kunit_kzalloc(test, PCI_CFG_SPACE_SIZE, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, vpm);
-	KUNIT_ASSERT_NOT_NULL(test, pdev);
-	KUNIT_ASSERT_NOT_NULL(test, vconfig);
-	vpm_state_init(vpm);
-	vdev = &vpm->core;
-
-	*(__le16 *)&vconfig[PCI_COMMAND] =
-		cpu_to_le16(c->memory ? PCI_COMMAND_MEMORY : 0);
-	pdev->no_command_memory = c->no_command_memory;
-	pdev->current_state = c->power;
-	vdev->pdev = pdev;
-	vdev->pm_runtime_engaged = c->runtime_pm;
-	vdev->vconfig = c->open ? vconfig : NULL;
-	if (c->open)
-		vpm_state_attach_core(vpm);
-
-	down_read(&vpm->state_lock);
-	got = vpm_state_of_core(vpm);
-	up_read(&vpm->state_lock);
-	KUNIT_EXPECT_EQ(test, got, c->want);
-}
 
 /* ---- vpm_state_transition() --------------------------------------------------- */
 
@@ -353,27 +184,75 @@ static void vpm_reset_window_zaps_once_and_closes_on_reset_done(struct kunit *te
 	struct vpm_device *vpm = td->vpm;
 	struct vpm_test_events *ev = vpm_test_events_attach(test, vpm);
 
-	vpm_reset_prepare(vpm, VPM_REASON_RESET_PREPARE);
+	vpm_reset_prepare(vpm);
 	KUNIT_EXPECT_EQ(test, vpm->state, RS);
 	KUNIT_EXPECT_EQ(test, ev->nr_zap, 1U);
 	KUNIT_EXPECT_EQ(test, ev->zap[0], VPM_REASON_RESET_PREPARE);
 
 	/* A second reset inside the window neither zaps nor traces. */
-	vpm_reset_prepare(vpm, VPM_REASON_HOT_RESET);
+	vpm_reset_prepare(vpm);
 	KUNIT_EXPECT_EQ(test, vpm->state, RS);
 	KUNIT_EXPECT_EQ(test, ev->nr_zap, 1U);
 	KUNIT_EXPECT_EQ(test, ev->nr_state, 1U);
 
-	vpm_reset_done(vpm, VPM_REASON_RESET_DONE);
+	vpm_reset_done(vpm);
 	KUNIT_EXPECT_EQ(test, vpm->state, E);
 	KUNIT_EXPECT_EQ(test, ev->nr_state, 2U);
 	KUNIT_EXPECT_EQ(test, ev->state[1].why, VPM_REASON_RESET_DONE);
 
 	/* reset_done without a window changes nothing. */
-	vpm_reset_done(vpm, VPM_REASON_RESET_DONE);
+	vpm_reset_done(vpm);
 	KUNIT_EXPECT_EQ(test, vpm->state, E);
 	KUNIT_EXPECT_EQ(test, ev->nr_state, 2U);
 	KUNIT_EXPECT_EQ(test, ev->nr_zap, 1U);
+}
+
+struct vpm_test_other_reset {
+	struct work_struct work;
+	struct vpm_device *vpm;
+};
+
+static void vpm_test_other_reset_fn(struct work_struct *work)
+{
+	struct vpm_test_other_reset *o =
+		container_of(work, struct vpm_test_other_reset, work);
+
+	vpm_reset_prepare(o->vpm);
+	vpm_reset_done(o->vpm);
+}
+
+/*
+ * A reset window carries the reason of the task that asked for the reset;
+ * a reset another task performs meanwhile (sysfs, a sibling's bus reset)
+ * carries its own, not the asker's.
+ */
+static void vpm_reset_window_carries_the_reason_of_its_task(struct kunit *test)
+{
+	struct vpm_test_dev *td = vpm_test_dev_new(test);
+	struct vpm_device *vpm = td->vpm;
+	struct vpm_test_events *ev = vpm_test_events_attach(test, vpm);
+	struct vpm_test_other_reset other = { .vpm = vpm };
+	struct vpm_reset_cause cause;
+
+	vpm_reset_begin(vpm, &cause, VPM_REASON_RESET_IOCTL);
+	INIT_WORK_ONSTACK(&other.work, vpm_test_other_reset_fn);
+	schedule_work(&other.work);
+	flush_work(&other.work);
+	destroy_work_on_stack(&other.work);
+	vpm_reset_prepare(vpm);
+	vpm_reset_done(vpm);
+	vpm_reset_end(vpm, &cause);
+
+	KUNIT_ASSERT_EQ(test, ev->nr_zap, 2U);
+	KUNIT_EXPECT_EQ(test, ev->zap[0], VPM_REASON_RESET_PREPARE);
+	KUNIT_EXPECT_EQ(test, ev->zap[1], VPM_REASON_RESET_IOCTL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&vpm->reset_causes));
+
+	/* After the ioctl, the task's own resets carry no stale reason. */
+	vpm_reset_prepare(vpm);
+	KUNIT_ASSERT_EQ(test, ev->nr_zap, 3U);
+	KUNIT_EXPECT_EQ(test, ev->zap[2], VPM_REASON_RESET_PREPARE);
+	vpm_reset_done(vpm);
 }
 
 static const enum vpm_state vpm_core_views[] = { E, MD, LP };
@@ -393,9 +272,9 @@ static void vpm_reset_done_adopts_the_core_view(struct kunit *test)
 	struct vpm_device *vpm = td->vpm;
 
 	vpm_test_set_core_view(td, *view);
-	vpm_reset_prepare(vpm, VPM_REASON_RESET_IOCTL);
+	vpm_reset_prepare(vpm);
 	KUNIT_EXPECT_EQ(test, vpm->state, RS);
-	vpm_reset_done(vpm, VPM_REASON_RESET_DONE);
+	vpm_reset_done(vpm);
 	KUNIT_EXPECT_EQ(test, vpm->state, *view);
 }
 
@@ -412,7 +291,7 @@ static void vpm_state_sync_adopts_the_core_view_outside_a_reset(struct kunit *te
 	KUNIT_EXPECT_EQ(test, ev->nr_state, *view == E ? 0U : 1U);
 
 	/* Inside a reset window the state is reset_done's to change. */
-	vpm_reset_prepare(vpm, VPM_REASON_RESET_PREPARE);
+	vpm_reset_prepare(vpm);
 	vpm_test_set_core_view(td, *view == E ? MD : E);
 	vpm_state_sync(vpm, VPM_REASON_IOCTL);
 	KUNIT_EXPECT_EQ(test, vpm->state, RS);
@@ -442,58 +321,13 @@ static void vpm_reset_done_after_close_reads_no_freed_core_state(struct kunit *t
 	memcpy(vconfig, td->vconfig, PCI_CFG_SPACE_SIZE);
 	vpm->core.vconfig = vconfig;
 
-	vpm_reset_prepare(vpm, VPM_REASON_RESET_PREPARE);
+	vpm_reset_prepare(vpm);
 	vpm_state_detach_core(vpm);		/* the close begins */
 	kfree(vconfig);				/* vfio_pci_core_disable() */
-	vpm_reset_done(vpm, VPM_REASON_RESET_DONE);
+	vpm_reset_done(vpm);
 	vpm->core.vconfig = NULL;
 
 	KUNIT_EXPECT_EQ(test, vpm->state, E);
-}
-
-struct vpm_gate_case {
-	const char *desc;
-	enum vpm_state state;	/* recorded */
-	enum vpm_state view;	/* the core's */
-	bool mem;
-	int want;
-};
-
-static const struct vpm_gate_case vpm_gate_cases[] = {
-	{ "enabled memory BAR is admitted", E, E, true, 0 },
-	{ "memory decoding off refuses a memory BAR with EIO", MD, MD, true, -EIO },
-	{ "a change the driver has not seen yet refuses", E, MD, true, -EIO },
-	{ "memory decoding off admits an I/O BAR", MD, MD, false, 0 },
-	{ "low power refuses a memory BAR with EIO", LP, LP, true, -EIO },
-	{ "a reset window refuses with EAGAIN", RS, E, true, -EAGAIN },
-	{ "a reset window refuses an I/O BAR too", RS, E, false, -EAGAIN },
-	{ "revoked refuses with ENODEV", RV, E, true, -ENODEV },
-	{ "revoked refuses an I/O BAR too", RV, E, false, -ENODEV },
-};
-
-KUNIT_ARRAY_PARAM_DESC(vpm_gate, vpm_gate_cases, desc);
-
-static void vpm_gate_refuses_where_a_fault_is_refused(struct kunit *test)
-{
-	const struct vpm_gate_case *c = test->param_value;
-	struct vpm_test_dev *td = vpm_test_dev_new(test);
-	struct vpm_device *vpm = td->vpm;
-	int ret;
-
-	vpm_test_set_core_view(td, c->view);
-	vpm->state = c->state;
-	ret = vpm_gate_enter(vpm, c->mem);
-	KUNIT_EXPECT_EQ(test, ret, c->want);
-	if (!ret) {
-		/* Admitted: a transition waits until the access is done. */
-		KUNIT_EXPECT_FALSE(test, down_write_trylock(&vpm->state_lock));
-		vpm_gate_exit(vpm);
-	}
-	/* Either way no lock is left held. */
-	KUNIT_EXPECT_TRUE(test, down_write_trylock(&vpm->core.memory_lock));
-	up_write(&vpm->core.memory_lock);
-	KUNIT_EXPECT_TRUE(test, down_write_trylock(&vpm->state_lock));
-	up_write(&vpm->state_lock);
 }
 
 static void vpm_revoke_is_terminal_and_acts_only_once(struct kunit *test)
@@ -503,7 +337,7 @@ static void vpm_revoke_is_terminal_and_acts_only_once(struct kunit *test)
 	struct vpm_test_events *ev;
 
 	vpm_test_set_revoke_param(test, VPM_REVOKE_SIGBUS);
-	vpm_reset_prepare(vpm, VPM_REASON_RESET_PREPARE);
+	vpm_reset_prepare(vpm);
 	ev = vpm_test_events_attach(test, vpm);
 
 	/* Revocation ends a reset window too. */
@@ -516,8 +350,8 @@ static void vpm_revoke_is_terminal_and_acts_only_once(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ev->state[0].why, VPM_REASON_REQUEST);
 
 	vpm_revoke(vpm);
-	vpm_reset_prepare(vpm, VPM_REASON_RESET_PREPARE);
-	vpm_reset_done(vpm, VPM_REASON_RESET_DONE);
+	vpm_reset_prepare(vpm);
+	vpm_reset_done(vpm);
 	vpm_state_sync(vpm, VPM_REASON_OPEN);
 	KUNIT_EXPECT_EQ(test, vpm->state, RV);
 	KUNIT_EXPECT_EQ(test, ev->nr_zap, 1U);
@@ -565,11 +399,6 @@ static void vpm_revoke_chooses_its_mode_from_the_parameter(struct kunit *test)
 }
 
 static struct kunit_case vpm_state_cases[] = {
-	KUNIT_CASE_PARAM(vpm_access_decide_follows_the_table,
-			 vpm_decide_gen_params),
-	KUNIT_CASE(vpm_access_decide_never_maps_what_either_side_refuses),
-	KUNIT_CASE_PARAM(vpm_state_of_core_reads_the_core_fields,
-			 vpm_core_gen_params),
 	KUNIT_CASE_PARAM(vpm_state_transition_follows_the_rules,
 			 vpm_transition_gen_params),
 	KUNIT_CASE(vpm_state_transition_traces_each_change_with_its_reason),
@@ -582,8 +411,7 @@ static struct kunit_case vpm_state_cases[] = {
 	KUNIT_CASE_PARAM(vpm_state_sync_adopts_the_core_view_outside_a_reset,
 			 vpm_view_gen_params),
 	KUNIT_CASE(vpm_reset_done_after_close_reads_no_freed_core_state),
-	KUNIT_CASE_PARAM(vpm_gate_refuses_where_a_fault_is_refused,
-			 vpm_gate_gen_params),
+	KUNIT_CASE(vpm_reset_window_carries_the_reason_of_its_task),
 	KUNIT_CASE(vpm_revoke_is_terminal_and_acts_only_once),
 	KUNIT_CASE_PARAM(vpm_revoke_chooses_its_mode_from_the_parameter,
 			 vpm_revoke_mode_gen_params),

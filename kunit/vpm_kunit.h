@@ -144,4 +144,47 @@ void vpm_test_events_reset(struct vpm_test_events *ev);
 /* The module parameter "revoke", set for one test and restored after. */
 void vpm_test_set_revoke_param(struct kunit *test, enum vpm_revoke_mode mode);
 
+/* Fake vmas for the tracking code (vma_test.c, debugfs_test.c). */
+#define VPM_A	0x10000000UL	/* where the original vmas are */
+#define VPM_B	0x20000000UL	/* somewhere else */
+
+/**
+ * struct vpm_track_ctx - a test device and two mms for fake vmas
+ * @td: the test device
+ * @vpm: its vfio-pci-mmap device
+ * @ev: the events it traces
+ * @other_mm: stands for a fork child's mm, only ever compared
+ */
+struct vpm_track_ctx {
+	struct vpm_test_dev *td;
+	struct vpm_device *vpm;
+	struct vpm_test_events *ev;
+	struct mm_struct *other_mm;	/* stands for a fork child's mm */
+};
+
+void vpm_track_setup(struct kunit *test, struct vpm_track_ctx *ctx);
+struct vm_area_struct *vpm_fake_vma(struct kunit *test, struct mm_struct *mm,
+				    unsigned long start, unsigned long pages,
+				    u32 region, unsigned long pgoff);
+struct vm_area_struct *vpm_tracked_vma(struct kunit *test,
+				       struct vpm_track_ctx *ctx,
+				       unsigned long start,
+				       unsigned long pages, u32 region,
+				       unsigned long pgoff);
+struct vm_area_struct *vpm_copy_vma(struct kunit *test,
+				    struct vm_area_struct *orig);
+
+static inline struct vpm_mapping *vpm_entry(struct vm_area_struct *vma)
+{
+	return vma->vm_private_data;
+}
+
+/* Short names of the states, for the tables of the suites. */
+#define E	VPM_STATE_ENABLED
+#define MD	VPM_STATE_MEM_DISABLED
+#define LP	VPM_STATE_LOW_POWER
+#define RS	VPM_STATE_RESETTING
+#define RV	VPM_STATE_REVOKED
+#define ANY	VPM_STATE_ANY
+
 #endif /* VPM_KUNIT_H */

@@ -3,7 +3,7 @@
  * libtraceevent plugin for the vfio_pci_mmap events.
  *
  * Every event of the driver already prints readably from its own format
- * (tracing/vfio_pci_mmap_trace.h: enums by name, devices by PCI name, fault
+ * (vfio-pci-mmap/vfio_pci_mmap_trace.h: enums by name, devices by PCI name, fault
  * results decoded), so this plugin replaces nothing: each handler prints the
  * event exactly as its format does, then appends what one event alone
  * cannot say, in brackets, with no "key=value" so that scripts reading the

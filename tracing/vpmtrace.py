@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 
-# Every event of tracing/vfio_pci_mmap_trace.h.
+# Every event of vfio-pci-mmap/vfio_pci_mmap_trace.h.
 VPM_EVENTS = (
     "vpm_state_change", "vpm_mmap", "vpm_fault", "vpm_vma_track",
     "vpm_vma_untrack", "vpm_vma_moved", "vpm_zap_begin", "vpm_zap_end",

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * BAR mmap: nothing is mapped at mmap time; one fault function serves the
- * PTE, PMD and PUD orders, computing the pfn from vm_pgoff at fault time
- * (split and mremap change vm_pgoff).
+ * The BAR region kind (struct vpm_region_ops, see vma.h): nothing is
+ * mapped at mmap time; one fault function serves the PTE, PMD and PUD
+ * orders, computing the pfn from vm_pgoff at fault time (split and mremap
+ * change vm_pgoff).  Whether the device may be mapped is decided by
+ * vpm_access_at_fault() (access.c) under memory_lock and state_lock.
  *
  * A PMD block that is not PMD-mapped (address and pfn not congruent, the
  * block crosses the vma edge, THP disabled for the process or the vma, or a
@@ -16,9 +18,7 @@
 #include <linux/huge_mm.h>
 #include <linux/pfn_t.h>
 #include "vpm.h"
-#include "fault_ring.h"
 #include "sparse.h"
-#include "vfio_pci_mmap_trace.h"
 #include <kunit/visibility.h>
 
 /*
@@ -93,54 +93,51 @@ static void vpm_fill_pmd_block(struct vm_area_struct *vma, unsigned long hit,
 			    &f);
 }
 
+/*
+ * A PTE fault: a PMD fault of another thread may have mapped the block
+ * while this one waited (THP disabled for the process in between): the
+ * access retries through it.  vmf_insert_pfn() must not walk to a huge
+ * PMD (walk_to_pmd() in mm/memory.c: VM_BUG_ON with CONFIG_DEBUG_VM,
+ * VM_FAULT_OOM without).  No huge insert can come between this check and
+ * the insert: huge faults take state_lock for write, this one holds it for
+ * read.
+ *
+ * A huge fault asks for a write upgrade only of an entry that is already
+ * this huge mapping: a write to it faults here when it is read-only
+ * (soft-dirty tracking, clear_refs, write-protects it), and without the
+ * upgrade the write would fault again forever.  Never for an empty entry:
+ * the mm chose ->huge_fault after an unlocked pmd_none()/pud_none() check,
+ * and a page table may have appeared since (THP disabled for the process
+ * meanwhile); insert_pfn_pmd() and insert_pfn_pud() warn when asked to
+ * upgrade a table, and without the upgrade leave it alone and the access
+ * retries below.  A leaf cannot change under this fault: zaps and munmap
+ * are excluded by the locks it holds, PTE faults by state_lock.
+ */
 static vm_fault_t vpm_insert(struct vm_fault *vmf, unsigned int order,
-			     unsigned long addr, unsigned long pfn)
+			     unsigned long pfn)
 {
 	struct vm_area_struct *vma = vmf->vma;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
 	vm_fault_t ret;
 
 	switch (order) {
 	case 0:
-		/*
-		 * A PMD fault of another thread may have mapped the block
-		 * while this one waited (THP disabled for the process in
-		 * between): the access retries through it.  vmf_insert_pfn()
-		 * must not walk to a huge PMD (walk_to_pmd() in mm/memory.c:
-		 * VM_BUG_ON with CONFIG_DEBUG_VM, VM_FAULT_OOM without).  No
-		 * huge insert can come between this check and the insert:
-		 * huge faults take state_lock for write, this one holds it
-		 * for read.
-		 */
 		if (pmd_leaf(pmdp_get_lockless(vmf->pmd)))
 			return VM_FAULT_NOPAGE;
 		ret = vmf_insert_pfn(vma, vmf->address, pfn);
 		if (ret == VM_FAULT_NOPAGE)
 			vpm_fill_pmd_block(vma, vmf->address, pfn);
 		return ret;
-	/*
-	 * Ask for a write upgrade only of an entry that is already this
-	 * huge mapping: a write to it faults here when it is read-only
-	 * (soft-dirty tracking, clear_refs, write-protects it), and without
-	 * the upgrade the write would fault again forever.  Never for an
-	 * empty entry: the mm chose ->huge_fault after an unlocked
-	 * pmd_none()/pud_none() check, and a page table may have appeared
-	 * since (THP disabled for the process meanwhile); insert_pfn_pmd()
-	 * and insert_pfn_pud() warn when asked to upgrade a table, and
-	 * without the upgrade leave it alone and the access retries below.
-	 * A leaf cannot change under this fault: zaps and munmap are
-	 * excluded by the locks it holds, PTE faults by state_lock.
-	 */
 #ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
 	case PMD_ORDER:
 		return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
-					  (vmf->flags & FAULT_FLAG_WRITE) &&
+					  write &&
 					  pmd_leaf(pmdp_get_lockless(vmf->pmd)));
 #endif
 #ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
 	case PUD_ORDER:
 		return vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
-					  (vmf->flags & FAULT_FLAG_WRITE) &&
-					  pud_leaf(READ_ONCE(*vmf->pud)));
+					  write && pud_leaf(READ_ONCE(*vmf->pud)));
 #endif
 	default:
 		return VM_FAULT_FALLBACK;
@@ -169,125 +166,76 @@ static void vpm_fault_unlock(struct vpm_device *vpm, unsigned int order)
 		up_read(&vpm->state_lock);
 }
 
-static vm_fault_t vpm_bar_huge_fault(struct vm_fault *vmf, unsigned int order)
+/* Serve an access the state allows, or refuse it, under the fault's locks. */
+static vm_fault_t vpm_bar_serve(struct vpm_mapping *m, struct vm_fault *vmf,
+				unsigned int order, struct vpm_fault_info *info)
+{
+	struct vpm_device *vpm = m->vpm;
+
+	info->access = vpm_access_at_fault(vpm, &info->refused);
+	switch (info->access) {
+	case VPM_ACCESS_MAP:
+		return vpm_insert(vmf, order, info->pfn);
+	case VPM_ACCESS_ONES:
+		if (order)
+			return VM_FAULT_FALLBACK;
+		info->pfn = page_to_pfn(vpm->ones.page);
+		return vpm_ones_fault(vpm, vmf);
+	default:
+		return VM_FAULT_SIGBUS;
+	}
+}
+
+static vm_fault_t vpm_bar_fault(struct vpm_mapping *m, struct vm_fault *vmf,
+				unsigned int order, struct vpm_fault_info *info)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct vpm_mapping *m = vma->vm_private_data;
 	struct vpm_device *vpm = m->vpm;
-	struct vfio_pci_core_device *vdev = &vpm->core;
 	unsigned long addr = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
 	u64 pgoff = vpm_vma_region_pgoff(vma) +
 		    ((addr - vma->vm_start) >> PAGE_SHIFT);
-	unsigned long pfn = (pci_resource_start(vdev->pdev, m->region) >>
+	unsigned long pfn = (pci_resource_start(vpm->core.pdev, m->region) >>
 			     PAGE_SHIFT) + pgoff;
-	enum vpm_state recorded, observed;
-	enum vpm_access access;
 	vm_fault_t ret;
 
+	/* Not this order: the mm retries at the next one, untraced. */
 	if (order && (addr < vma->vm_start ||
 		      addr + (PAGE_SIZE << order) > vma->vm_end ||
-		      pfn & ((1UL << order) - 1)))
+		      pfn & ((1UL << order) - 1))) {
+		info->traced = false;
 		return VM_FAULT_FALLBACK;
+	}
+	info->offset = pgoff << PAGE_SHIFT;
+	info->pfn = pfn;
 
-	down_read(&vdev->memory_lock);
+	down_read(&vpm->core.memory_lock);
 	vpm_fault_lock(vpm, order);
-
-	recorded = READ_ONCE(vpm->state);
-	observed = vpm_state_of_core(vpm);
-	if (recorded != observed && recorded != VPM_STATE_RESETTING &&
-	    recorded != VPM_STATE_REVOKED)
-		vpm_state_transition(vpm, recorded, observed,
-				     VPM_REASON_OBSERVED_AT_FAULT);
-
-	access = vpm_access_decide(recorded, observed, vpm->revoke_mode);
-	switch (access) {
-	case VPM_ACCESS_MAP:
-		ret = vpm_insert(vmf, order, addr, pfn);
-		break;
-	case VPM_ACCESS_ONES:
-		if (order) {
-			ret = VM_FAULT_FALLBACK;
-			break;
-		}
-		pfn = page_to_pfn(vpm->ones.page);
-		ret = vpm_ones_fault(vpm, vmf);
-		break;
-	default:
-		ret = VM_FAULT_SIGBUS;
-		break;
-	}
-
+	ret = vpm_bar_serve(m, vmf, order, info);
 	vpm_fault_unlock(vpm, order);
-	up_read(&vdev->memory_lock);
-
-	if (ret == VM_FAULT_NOPAGE) {
-		atomic_long_inc(&m->faults);
-		if (!READ_ONCE(m->populated))
-			WRITE_ONCE(m->populated, true);
-	} else if (ret & VM_FAULT_SIGBUS) {
-		/* The state that refused it: ours in a window, else the core's. */
-		if (recorded != VPM_STATE_RESETTING &&
-		    recorded != VPM_STATE_REVOKED)
-			recorded = observed;
-		atomic_long_inc(&vpm->refused);
-		vpm_ring_report_refused(vpm, recorded, m->region,
-					(pgoff << PAGE_SHIFT) +
-					(vmf->real_address - addr),
-					vmf->flags & FAULT_FLAG_WRITE);
-	}
-	trace_vpm_fault(vpm, m->region, vmf->address,
-			pgoff << PAGE_SHIFT, order, pfn, access, ret);
+	up_read(&vpm->core.memory_lock);
 	return ret;
 }
 
-static vm_fault_t vpm_bar_fault(struct vm_fault *vmf)
+static void vpm_bar_mprotect(struct vpm_mapping *m, unsigned long start,
+			     unsigned long end, unsigned long newflags)
 {
-	return vpm_bar_huge_fault(vmf, 0);
+	vpm_ones_mprotect(m->vpm, m->vma, start, end, newflags);
 }
 
-static int vpm_bar_mprotect(struct vm_area_struct *vma, unsigned long start,
-			    unsigned long end, unsigned long newflags)
-{
-	struct vpm_mapping *m = vma->vm_private_data;
-
-	vpm_ones_mprotect(m->vpm, vma, start, end, newflags);
-	return 0;
-}
-
-static const struct vm_operations_struct vpm_bar_vm_ops = {
-	.open		= vpm_vma_open,
-	.close		= vpm_vma_close,
-	.mremap		= vpm_vma_mremap,
-	.fault		= vpm_bar_fault,
-	.mprotect	= vpm_bar_mprotect,
-#ifdef CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP
-	.huge_fault	= vpm_bar_huge_fault,
-#endif
-};
-
-/**
- * vpm_bar_mmap() - mmap a BAR without populating it
- * @vpm: the device
- * @vma: the new vma; vm_pgoff encodes region index and offset
- *
- * Refuses with -EINVAL what vfio-pci-core refuses (private mappings, I/O
- * and non-mappable BARs, ranges past the BAR) and ranges not inside one
- * sparse area.  Nothing can fail after the vma is tracked.
- *
- * Return: 0 or a negative errno.
+/*
+ * mmap of a BAR: refuses with -EINVAL what vfio-pci-core refuses (private
+ * mappings, I/O and non-mappable BARs, ranges past the BAR) and ranges not
+ * inside one sparse area.  Nothing is mapped.
  */
-int vpm_bar_mmap(struct vpm_device *vpm, struct vm_area_struct *vma)
+static int vpm_bar_mmap(struct vpm_device *vpm, struct vm_area_struct *vma)
 {
 	struct vfio_pci_core_device *vdev = &vpm->core;
 	u32 index = vpm_vma_region(vma);
 	u64 req_start = vpm_vma_region_pgoff(vma) << PAGE_SHIFT;
 	u64 req_len = vma->vm_end - vma->vm_start;
-	struct vpm_mapping *m;
 	int ret;
 
-	if (index >= VFIO_PCI_ROM_REGION_INDEX ||
-	    !vdev->bar_mmap_supported[index] ||
-	    !(vma->vm_flags & VM_SHARED))
+	if (!vdev->bar_mmap_supported[index] || !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	if (req_start + req_len < req_start ||
 	    req_start + req_len > PAGE_ALIGN(pci_resource_len(vdev->pdev, index)))
@@ -300,17 +248,25 @@ int vpm_bar_mmap(struct vpm_device *vpm, struct vm_area_struct *vma)
 	if (ret)
 		return ret;
 
-	m = vpm_mapping_alloc(GFP_KERNEL);
-	if (!m)
-		return -ENOMEM;
-
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);
 	/* The flags and protection io_remap_pfn_range() would set. */
 	vm_flags_set(vma, VM_ALLOW_ANY_UNCACHED | VM_IO | VM_PFNMAP |
 			  VM_DONTEXPAND | VM_DONTDUMP);
-	vma->vm_ops = &vpm_bar_vm_ops;
-	vpm_track(vpm, m, vma, VPM_TRACK_MMAP);
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(vpm_bar_mmap);
+
+static bool vpm_bar_owns(struct vpm_device *vpm, u32 index)
+{
+	return index < VFIO_PCI_ROM_REGION_INDEX;
+}
+
+/* The BARs: mapped by fault, read and written through the gate (bar_rw.c). */
+const struct vpm_region_ops vpm_bar_region_ops = {
+	.owns		= vpm_bar_owns,
+	.mmap		= vpm_bar_mmap,
+	.fault		= vpm_bar_fault,
+	.mprotect	= vpm_bar_mprotect,
+	.rw		= vpm_bar_rw,
+};
+EXPORT_SYMBOL_IF_KUNIT(vpm_bar_region_ops);

@@ -11,13 +11,65 @@
  * every access, so they never outlive it.
  */
 #include <linux/debugfs.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include "vpm.h"
 #include "fault_ring.h"
 #include "ring/record.h"
+#include <kunit/visibility.h>
 
 static struct dentry *vpm_debugfs_root;
+
+/* The process owning @mm, by scan: mm->owner exists only with MEMCG. */
+static void vpm_mm_owner(struct mm_struct *mm, pid_t *pid, char *comm)
+{
+	struct task_struct *p;
+
+	*pid = 0;
+	strscpy(comm, "?", TASK_COMM_LEN);
+	rcu_read_lock();
+	for_each_process(p) {
+		if (READ_ONCE(p->mm) == mm) {
+			*pid = task_tgid_nr(p);
+			strscpy(comm, p->comm, TASK_COMM_LEN);
+			break;
+		}
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * vpm_tracker_show() - print one line per tracked vma
+ * @t: the tracker
+ * @s: the seq_file of debugfs "mappings"
+ *
+ * The vma fields are read without the owning mm's mmap_lock: a line is a
+ * snapshot, exact whenever no mmap/munmap/mremap runs concurrently.
+ */
+void vpm_tracker_show(struct vpm_tracker *t, struct seq_file *s)
+{
+	struct vpm_device *vpm = container_of(t, struct vpm_device, tracker);
+	char comm[TASK_COMM_LEN];
+	struct vpm_mapping *m;
+	pid_t pid;
+
+	mutex_lock(&t->lock);
+	list_for_each_entry(m, &t->list, link) {
+		vpm_mm_owner(m->mm, &pid, comm);
+		seq_printf(s,
+			   "pid=%d comm=%s region=%u start=0x%lx end=0x%lx pgoff=0x%llx state=%s faults=%ld\n",
+			   pid, comm, m->region, READ_ONCE(m->vma->vm_start),
+			   READ_ONCE(m->vma->vm_end),
+			   vpm_vma_region_pgoff(m->vma),
+			   vpm_revoked(vpm) ? "revoked" :
+			   READ_ONCE(m->populated) ? "populated" : "empty",
+			   atomic_long_read(&m->faults));
+	}
+	mutex_unlock(&t->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_tracker_show);
 
 static int vpm_mappings_show(struct seq_file *s, void *unused)
 {

@@ -19,18 +19,14 @@ struct vfio_pci_mmap_fault_record;
 /* open_device, after vfio_pci_core_enable(); close_device, before the core. */
 int vpm_ring_open(struct vpm_device *vpm);
 void vpm_ring_close(struct vpm_device *vpm);
-/* Its region index, -1 without a ring: main.c's read/write/mmap dispatch. */
+/* The ring's region index, -1 without a ring. */
 int vpm_ring_region_index(struct vpm_device *vpm);
-/* ->mmap of the ring's region index. */
-int vpm_ring_mmap(struct vpm_device *vpm, struct vm_area_struct *vma);
-/* ->read and ->write of the ring's region index. */
-ssize_t vpm_ring_region_rw(struct vpm_device *vpm, char __user *buf,
-			   size_t count, loff_t *ppos, bool iswrite);
 /* ->ioctl, before delegating to vfio-pci-core. */
 long vpm_ring_ioctl(struct vpm_device *vpm, unsigned int cmd,
 		    unsigned long arg, bool *handled);
 /* ->request, after vpm_revoke(). */
 void vpm_ring_revoke(struct vpm_device *vpm);
+
 /**
  * struct vpm_ring_stats - a snapshot of an open ring, for debugfs
  * @index: the region index.

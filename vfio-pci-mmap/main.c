@@ -20,17 +20,14 @@
 #include "vpm.h"
 #include "fault_ring.h"
 #include "sparse.h"
-#include "vfio_pci_mmap_trace.h"
 #include <kunit/visibility.h>
 
 int vpm_param_revoke = VPM_REVOKE_AUTO;
 EXPORT_SYMBOL_IF_KUNIT(vpm_param_revoke);
 bool vpm_param_msix_mappable = true;
 
-static const char * const vpm_revoke_names[] = {
-	[VPM_REVOKE_AUTO]	= "auto",
-	[VPM_REVOKE_SIGBUS]	= "sigbus",
-	[VPM_REVOKE_ONES]	= "ones",
+static const char * const vpm_revoke_names[VPM_REVOKE_NR] = {
+	VPM_REVOKE_LIST(VPM_NAMES_STRING, VPM_NAMES_STRING)
 };
 
 static int vpm_revoke_set(const char *val, const struct kernel_param *kp)
@@ -144,26 +141,23 @@ static bool vpm_config_write_disables(struct vpm_device *vpm,
 }
 
 /*
- * read() and write() of the regions this driver serves itself: the BARs,
- * through the gate a fault goes through (bar_rw.c), and the fault ring,
- * which is RAM and must not wake the device.  Every other region is the
- * core's.
+ * read() and write() of the regions this driver serves itself go to their
+ * region kind (vma.c's table): the BARs, through the gate a fault goes
+ * through (bar_rw.c), and the fault ring, which is RAM and must not wake
+ * the device.  Every other region is the core's.
  */
 static ssize_t vpm_rw(struct vpm_device *vpm, char __user *buf, size_t count,
 		      loff_t *ppos, bool iswrite)
 {
-	unsigned int index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
-	int ring = vpm_ring_region_index(vpm);
+	const struct vpm_region_ops *ops =
+		vpm_region_of(vpm, VFIO_PCI_OFFSET_TO_INDEX(*ppos));
 
 	if (!count)	/* as vfio-pci-core: nothing claimed, nothing resumed */
 		return 0;
-	if (index < VFIO_PCI_ROM_REGION_INDEX)
-		return vpm_bar_rw(vpm, buf, count, ppos, iswrite);
-	/* Revocation is decided under the gate for the BARs; a hint here. */
+	if (ops)
+		return ops->rw(vpm, buf, count, ppos, iswrite);
 	if (vpm_revoked(vpm))
 		return -ENODEV;
-	if (ring >= 0 && index == ring)
-		return vpm_ring_region_rw(vpm, buf, count, ppos, iswrite);
 	if (iswrite)
 		return vfio_pci_core_write(&vpm->core.vdev, buf, count, ppos);
 	return vfio_pci_core_read(&vpm->core.vdev, buf, count, ppos);
@@ -181,6 +175,7 @@ static ssize_t vpm_write(struct vfio_device *core_vdev, const char __user *buf,
 	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
 	unsigned int index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
 	loff_t pos = *ppos & VFIO_PCI_OFFSET_MASK;
+	struct vpm_reset_cause cause;
 	struct vpm_zap_span span;
 	bool zaps;
 	ssize_t ret;
@@ -195,9 +190,9 @@ static ssize_t vpm_write(struct vfio_device *core_vdev, const char __user *buf,
 		vpm_core_zap_begin(vpm, VPM_REASON_CONFIG_WRITE, &span);
 
 	/* A config write resets the device only through an FLR bit. */
-	WRITE_ONCE(vpm->reset_why, VPM_REASON_CONFIG_WRITE);
+	vpm_reset_begin(vpm, &cause, VPM_REASON_CONFIG_WRITE);
 	ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
-	WRITE_ONCE(vpm->reset_why, VPM_REASON_RESET_PREPARE);
+	vpm_reset_end(vpm, &cause);
 
 	if (zaps)
 		vpm_core_zap_end(vpm, &span);
@@ -205,25 +200,10 @@ static ssize_t vpm_write(struct vfio_device *core_vdev, const char __user *buf,
 	return ret;
 }
 
-static int vpm_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma)
+static int vpm_mmap_device(struct vfio_device *core_vdev,
+			   struct vm_area_struct *vma)
 {
-	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
-	u32 index = vpm_vma_region(vma);
-	int ring = vpm_ring_region_index(vpm);
-	int ret;
-
-	if (vpm_revoked(vpm))
-		ret = -ENODEV;
-	else if (index < VFIO_PCI_ROM_REGION_INDEX)
-		ret = vpm_bar_mmap(vpm, vma);
-	else if (ring >= 0 && index == ring)
-		ret = vpm_ring_mmap(vpm, vma);
-	else
-		ret = -EINVAL;
-
-	trace_vpm_mmap(vpm, index, vpm_vma_region_pgoff(vma) << PAGE_SHIFT,
-		       vma->vm_end - vma->vm_start, ret);
-	return ret;
+	return vpm_mmap(vpm_from_vfio(core_vdev), vma);
 }
 
 /*
@@ -247,6 +227,20 @@ static int vpm_ioeventfd_gate(struct vpm_device *vpm, void __user *arg)
 	ret = vpm_gate_enter(vpm, false);
 	if (!ret)
 		vpm_gate_exit(vpm);
+	return ret;
+}
+
+/* A reset the user asks for: its window carries the ioctl as its reason. */
+static long vpm_ioctl_reset(struct vpm_device *vpm, unsigned int cmd,
+			    unsigned long arg, enum vpm_reason why)
+{
+	struct vpm_reset_cause cause;
+	long ret;
+
+	vpm_reset_begin(vpm, &cause, why);
+	ret = vfio_pci_core_ioctl(&vpm->core.vdev, cmd, arg);
+	vpm_reset_end(vpm, &cause);
+	vpm_state_sync(vpm, VPM_REASON_IOCTL);
 	return ret;
 }
 
@@ -275,17 +269,10 @@ static long vpm_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 		return ret;
 
 	if (cmd == VFIO_DEVICE_RESET)
-		WRITE_ONCE(vpm->reset_why, VPM_REASON_RESET_IOCTL);
-	else if (cmd == VFIO_DEVICE_PCI_HOT_RESET)
-		WRITE_ONCE(vpm->reset_why, VPM_REASON_HOT_RESET);
-
-	ret = vfio_pci_core_ioctl(core_vdev, cmd, arg);
-
-	if (cmd == VFIO_DEVICE_RESET || cmd == VFIO_DEVICE_PCI_HOT_RESET) {
-		WRITE_ONCE(vpm->reset_why, VPM_REASON_RESET_PREPARE);
-		vpm_state_sync(vpm, VPM_REASON_IOCTL);
-	}
-	return ret;
+		return vpm_ioctl_reset(vpm, cmd, arg, VPM_REASON_RESET_IOCTL);
+	if (cmd == VFIO_DEVICE_PCI_HOT_RESET)
+		return vpm_ioctl_reset(vpm, cmd, arg, VPM_REASON_HOT_RESET);
+	return vfio_pci_core_ioctl(core_vdev, cmd, arg);
 }
 
 static int vpm_device_feature(struct vfio_device *core_vdev, u32 flags,
@@ -320,7 +307,7 @@ static void vpm_request(struct vfio_device *core_vdev, unsigned int count)
 	struct vpm_device *vpm = vpm_from_vfio(core_vdev);
 
 	vpm_revoke(vpm);
-	vpm_ring_revoke(vpm);
+	vpm_regions_revoke(vpm);
 	vfio_pci_core_request(core_vdev, count);
 }
 
@@ -334,38 +321,13 @@ static const struct vfio_device_ops vpm_ops = {
 	.device_feature	= vpm_device_feature,
 	.read		= vpm_read,
 	.write		= vpm_write,
-	.mmap		= vpm_mmap,
+	.mmap		= vpm_mmap_device,
 	.request	= vpm_request,
 	.match		= vfio_pci_core_match,
 	.bind_iommufd	= vfio_iommufd_physical_bind,
 	.unbind_iommufd	= vfio_iommufd_physical_unbind,
 	.attach_ioas	= vfio_iommufd_physical_attach_ioas,
 	.detach_ioas	= vfio_iommufd_physical_detach_ioas,
-};
-
-static void vpm_pci_reset_prepare(struct pci_dev *pdev)
-{
-	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
-	struct vpm_device *vpm;
-
-	if (!vdev)
-		return;
-	vpm = vpm_from_core(vdev);
-	vpm_reset_prepare(vpm, READ_ONCE(vpm->reset_why));
-}
-
-static void vpm_pci_reset_done(struct pci_dev *pdev)
-{
-	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
-
-	if (vdev)
-		vpm_reset_done(vpm_from_core(vdev), VPM_REASON_RESET_DONE);
-}
-
-static const struct pci_error_handlers vpm_err_handlers = {
-	.error_detected	= vfio_pci_core_aer_err_detected,
-	.reset_prepare	= vpm_pci_reset_prepare,
-	.reset_done	= vpm_pci_reset_done,
 };
 
 static int vpm_probe(struct pci_dev *pdev, const struct pci_device_id *id)

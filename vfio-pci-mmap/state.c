@@ -15,31 +15,18 @@
  *                 | or ones|
  */
 #include <linux/pci.h>
+#include <linux/rcupdate.h>
 #include "vpm.h"
+#include "fault_ring.h"
 #include "vfio_pci_mmap_trace.h"
 #include <kunit/visibility.h>
 
 static const char * const vpm_state_names[VPM_STATE_NR] = {
-	[VPM_STATE_ENABLED]	 = "enabled",
-	[VPM_STATE_MEM_DISABLED] = "mem_disabled",
-	[VPM_STATE_LOW_POWER]	 = "low_power",
-	[VPM_STATE_RESETTING]	 = "resetting",
-	[VPM_STATE_REVOKED]	 = "revoked",
+	VPM_STATE_LIST(VPM_NAMES_STRING, VPM_NAMES_STRING)
 };
 
 static const char * const vpm_reason_names[VPM_REASON_NR] = {
-	[VPM_REASON_OPEN]		= "open",
-	[VPM_REASON_CLOSE]		= "close",
-	[VPM_REASON_RESET_IOCTL]	= "reset_ioctl",
-	[VPM_REASON_HOT_RESET]		= "hot_reset",
-	[VPM_REASON_RESET_PREPARE]	= "reset_prepare",
-	[VPM_REASON_RESET_DONE]		= "reset_done",
-	[VPM_REASON_CONFIG_WRITE]	= "config_write",
-	[VPM_REASON_LOW_POWER_ENTRY]	= "low_power_entry",
-	[VPM_REASON_LOW_POWER_EXIT]	= "low_power_exit",
-	[VPM_REASON_IOCTL]		= "ioctl",
-	[VPM_REASON_OBSERVED_AT_FAULT]	= "observed_at_fault",
-	[VPM_REASON_REQUEST]		= "request",
+	VPM_REASON_LIST(VPM_NAMES_STRING, VPM_NAMES_STRING)
 };
 
 /**
@@ -99,130 +86,6 @@ void vpm_state_detach_core(struct vpm_device *vpm)
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_state_detach_core);
 
-/*
- * What vfio-pci-core's read()/write() tests (__vfio_pci_memory_enabled()):
- * not in D3hot or deeper, and memory decoding on unless the device has no
- * command-register memory enable (SR-IOV VFs).  Runtime low power does not
- * refuse read()/write(): the core resumes the device for them.  The caller
- * holds state_lock and the core is attached.
- */
-static bool vpm_core_decodes(struct vpm_device *vpm)
-{
-	struct pci_dev *pdev = vpm->core.pdev;
-	u16 cmd;
-
-	if (!vpm->core_attached)
-		return true;
-	cmd = le16_to_cpu(READ_ONCE(*(__le16 *)&vpm->core.vconfig[PCI_COMMAND]));
-	return (__force int)READ_ONCE(pdev->current_state) <
-	       (__force int)PCI_D3hot &&
-	       (pdev->no_command_memory || (cmd & PCI_COMMAND_MEMORY));
-}
-
-/**
- * vpm_state_of_core() - the access state vfio-pci-core's fields describe
- * @vpm: the device; the caller holds state_lock (read or write), which
- *	keeps the core's config state allocated, and memory_lock for an
- *	exact answer: without it the answer is a hint that the next fault
- *	corrects under memory_lock
- *
- * Mirrors the test vfio_pci_mmap_huge_fault() makes with
- * __vfio_pci_memory_enabled() (drivers/vfio/pci/vfio_pci_config.c), which
- * is not exported: D3hot or deeper, or runtime low power engaged, is low
- * power; otherwise memory decoding follows the virtual PCI_COMMAND unless
- * the device has no command-register memory enable (SR-IOV VFs).
- *
- * Return: VPM_STATE_ENABLED, VPM_STATE_MEM_DISABLED or VPM_STATE_LOW_POWER.
- */
-enum vpm_state vpm_state_of_core(struct vpm_device *vpm)
-{
-	struct vfio_pci_core_device *vdev = &vpm->core;
-
-	lockdep_assert_held(&vpm->state_lock);
-	/* Not open: nothing can be mapped, and there is no config state. */
-	if (!vpm->core_attached)
-		return VPM_STATE_ENABLED;
-	if (READ_ONCE(vdev->pm_runtime_engaged) ||
-	    (__force int)READ_ONCE(vdev->pdev->current_state) >=
-	    (__force int)PCI_D3hot)
-		return VPM_STATE_LOW_POWER;
-	if (!vpm_core_decodes(vpm))
-		return VPM_STATE_MEM_DISABLED;
-	return VPM_STATE_ENABLED;
-}
-EXPORT_SYMBOL_IF_KUNIT(vpm_state_of_core);
-
-/**
- * vpm_access_decide() - what a fault may do
- * @recorded: the state this driver recorded
- * @observed: the state vfio-pci-core's fields describe now
- * @mode: the revoke mode chosen at revocation
- *
- * Recorded resetting and revoked win (the core does not know them); in any
- * other state the core's view decides, so a transition the driver has not
- * seen yet cannot grant access.
- *
- * Return: the decision.
- */
-enum vpm_access vpm_access_decide(enum vpm_state recorded,
-				  enum vpm_state observed,
-				  enum vpm_revoke_mode mode)
-{
-	if (recorded == VPM_STATE_REVOKED)
-		return mode == VPM_REVOKE_ONES ? VPM_ACCESS_ONES :
-						 VPM_ACCESS_SIGBUS;
-	if (recorded == VPM_STATE_RESETTING)
-		return VPM_ACCESS_SIGBUS;
-	return observed == VPM_STATE_ENABLED ? VPM_ACCESS_MAP :
-					       VPM_ACCESS_SIGBUS;
-}
-EXPORT_SYMBOL_IF_KUNIT(vpm_access_decide);
-
-/**
- * vpm_gate_enter() - admit an access through read()/write(), as a fault
- * @vpm: the device
- * @mem: the access is to memory space: memory decoding and power matter
- *
- * Takes memory_lock and state_lock for read, the locks a fault holds, so
- * no transition (state_lock for write) happens while the access is at the
- * device, and refuses in the states that refuse a fault.
- *
- * Return: 0 with both locks held, dropped by vpm_gate_exit(); or, with no
- * lock held, -EAGAIN inside a reset window, -ENODEV once revoked, -EIO
- * with memory decoding off or in D3hot (vfio-pci-core's test and errno:
- * runtime low power is resumed by the caller, as the core does).
- */
-int vpm_gate_enter(struct vpm_device *vpm, bool mem)
-{
-	enum vpm_state state;
-	int ret = 0;
-
-	down_read(&vpm->core.memory_lock);
-	down_read(&vpm->state_lock);
-	state = READ_ONCE(vpm->state);
-	if (state == VPM_STATE_REVOKED)
-		ret = -ENODEV;
-	else if (state == VPM_STATE_RESETTING)
-		ret = -EAGAIN;
-	else if (mem && !vpm_core_decodes(vpm))
-		ret = -EIO;
-	if (ret)
-		vpm_gate_exit(vpm);
-	return ret;
-}
-EXPORT_SYMBOL_IF_KUNIT(vpm_gate_enter);
-
-/**
- * vpm_gate_exit() - end an access admitted by vpm_gate_enter()
- * @vpm: the device
- */
-void vpm_gate_exit(struct vpm_device *vpm)
-{
-	up_read(&vpm->state_lock);
-	up_read(&vpm->core.memory_lock);
-}
-EXPORT_SYMBOL_IF_KUNIT(vpm_gate_exit);
-
 /**
  * vpm_state_transition() - the one place the state changes
  * @vpm: the device
@@ -278,6 +141,211 @@ void vpm_state_sync(struct vpm_device *vpm, enum vpm_reason why)
 EXPORT_SYMBOL_IF_KUNIT(vpm_state_sync);
 
 /**
+ * vpm_access_at_fault() - decide a fault, recording what it observed
+ * @vpm: the device; the caller holds memory_lock and state_lock (read or
+ *	write)
+ * @refused: set to the state a refusal is recorded with: this driver's in
+ *	a reset window or once revoked, else the core's
+ *
+ * A change the driver could not see when it happened (a low-power exit
+ * inside the core's runtime resume) is recorded here, as observed at a
+ * fault.
+ *
+ * Return: the decision.
+ */
+enum vpm_access vpm_access_at_fault(struct vpm_device *vpm,
+				    enum vpm_state *refused)
+{
+	enum vpm_state recorded = READ_ONCE(vpm->state);
+	enum vpm_state observed = vpm_state_of_core(vpm);
+	bool window = recorded == VPM_STATE_RESETTING ||
+		      recorded == VPM_STATE_REVOKED;
+
+	lockdep_assert_held(&vpm->core.memory_lock);
+	if (recorded != observed && !window)
+		vpm_state_transition(vpm, recorded, observed,
+				     VPM_REASON_OBSERVED_AT_FAULT);
+	*refused = window ? recorded : observed;
+	return vpm_access_decide(recorded, observed, vpm->revoke_mode);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_access_at_fault);
+
+/**
+ * vpm_reset_begin() - say why the reset this task is about to ask for runs
+ * @vpm: the device
+ * @cause: on the caller's stack until vpm_reset_end()
+ * @why: the reason the reset window will carry
+ *
+ * vfio-pci-core resets the device for VFIO_DEVICE_RESET, a hot reset and
+ * an FLR written to config space; the PCI core then calls reset_prepare in
+ * the same task.  The window finds its reason by task, so a reset through
+ * sysfs, a sibling's bus reset or another task's ioctl at the same time
+ * carries its own.
+ */
+void vpm_reset_begin(struct vpm_device *vpm, struct vpm_reset_cause *cause,
+		     enum vpm_reason why)
+{
+	cause->task = current;
+	cause->why = why;
+	down_write(&vpm->state_lock);
+	list_add(&cause->link, &vpm->reset_causes);
+	up_write(&vpm->state_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_reset_begin);
+
+/**
+ * vpm_reset_end() - the reset asked for by vpm_reset_begin() is over
+ * @vpm: the device
+ * @cause: as passed to vpm_reset_begin()
+ */
+void vpm_reset_end(struct vpm_device *vpm, struct vpm_reset_cause *cause)
+{
+	down_write(&vpm->state_lock);
+	list_del(&cause->link);
+	up_write(&vpm->state_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_reset_end);
+
+/* Why the current task resets the device; the caller holds state_lock. */
+static enum vpm_reason vpm_reset_reason(struct vpm_device *vpm)
+{
+	struct vpm_reset_cause *cause;
+
+	lockdep_assert_held(&vpm->state_lock);
+	list_for_each_entry(cause, &vpm->reset_causes, link)
+		if (cause->task == current)
+			return cause->why;
+	return VPM_REASON_RESET_PREPARE;
+}
+
+/**
+ * vpm_reset_prepare() - open a reset window
+ * @vpm: the device
+ *
+ * Called from pci_error_handlers.reset_prepare for every reset the PCI core
+ * performs on the device: the core's own (memory_lock already held for
+ * write by vfio-pci-core), an administrator's through sysfs, a sibling's
+ * bus reset (memory_lock not held).  state_lock closes the window against
+ * faults in both cases.
+ */
+void vpm_reset_prepare(struct vpm_device *vpm)
+{
+	enum vpm_reason why;
+
+	/*
+	 * The resets vfio-pci-core performs itself have zapped the BARs
+	 * already; the walk over them again finds nothing to unmap and costs
+	 * nothing next to the reset's 100 ms.  One zap of the whole address
+	 * space keeps every reset alike, fault ring included.
+	 */
+	down_write(&vpm->state_lock);
+	why = vpm_reset_reason(vpm);
+	if (vpm_state_transition(vpm, VPM_STATE_ANY, VPM_STATE_RESETTING, why))
+		vpm_zap(vpm, why, VPM_ZAP_ALL);
+	up_write(&vpm->state_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_reset_prepare);
+
+/**
+ * vpm_reset_done() - close a reset window
+ * @vpm: the device
+ *
+ * The state after the reset is the core's view of the device, read under
+ * state_lock, which keeps the core's config state allocated (see
+ * vpm_state_attach_core()).  memory_lock makes the view exact; this path
+ * cannot tell whether vfio-pci-core holds it already for its own reset,
+ * so it only tries it: without it (another holder) the view is a hint,
+ * and any difference is corrected at the next fault, under memory_lock.
+ */
+void vpm_reset_done(struct vpm_device *vpm)
+{
+	struct rw_semaphore *memory_lock = &vpm->core.memory_lock;
+	bool locked, done;
+
+	locked = down_read_trylock(memory_lock);
+	down_write(&vpm->state_lock);
+	done = vpm_state_transition(vpm, VPM_STATE_RESETTING,
+				    vpm_state_of_core(vpm),
+				    VPM_REASON_RESET_DONE);
+	up_write(&vpm->state_lock);
+	if (locked)
+		up_read(memory_lock);
+	if (done)
+		vpm_ring_report_reset(vpm);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_reset_done);
+
+static enum vpm_revoke_mode vpm_revoke_mode_now(struct vpm_device *vpm)
+{
+	enum vpm_revoke_mode mode = READ_ONCE(vpm_param_revoke);
+
+	if (mode != VPM_REVOKE_AUTO)
+		return mode;
+	/*
+	 * A user that registered a request eventfd is cooperative (QEMU): it
+	 * will release the device once asked, and SIGBUS in its vCPU thread
+	 * would abort the whole VM through KVM_RUN.  Serve it all-ones.
+	 */
+	return rcu_access_pointer(vpm->core.req_trigger) ? VPM_REVOKE_ONES :
+							   VPM_REVOKE_SIGBUS;
+}
+
+/**
+ * vpm_revoke() - revoke every mapping before the device goes away
+ * @vpm: the device
+ *
+ * Called from ->request, before vfio-pci-core relays the request to the
+ * user.  Takes memory_lock so no access through read()/write() or a fault
+ * is in flight, marks the device revoked (terminal), zaps the whole
+ * address space (fault ring included).  Never takes a process's mmap_lock
+ * or the dev_set lock.  ->request is called repeatedly until the user
+ * releases the device; only the first call does anything.
+ */
+void vpm_revoke(struct vpm_device *vpm)
+{
+	struct vfio_pci_core_device *vdev = &vpm->core;
+
+	if (vpm_revoked(vpm))
+		return;
+
+	down_write(&vdev->memory_lock);
+	down_write(&vpm->state_lock);
+	WRITE_ONCE(vpm->revoke_mode, vpm_revoke_mode_now(vpm));
+	if (vpm_state_transition(vpm, VPM_STATE_ANY, VPM_STATE_REVOKED,
+				 VPM_REASON_REQUEST)) {
+		trace_vpm_revoke(vpm, vpm->revoke_mode,
+				 vpm_tracker_count(&vpm->tracker));
+		vpm_zap(vpm, VPM_REASON_REQUEST, VPM_ZAP_ALL);
+	}
+	up_write(&vpm->state_lock);
+	up_write(&vdev->memory_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_revoke);
+
+static void vpm_pci_reset_prepare(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+
+	if (vdev)
+		vpm_reset_prepare(vpm_from_core(vdev));
+}
+
+static void vpm_pci_reset_done(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+
+	if (vdev)
+		vpm_reset_done(vpm_from_core(vdev));
+}
+
+/* The PCI core opens and closes every reset window of the device here. */
+const struct pci_error_handlers vpm_err_handlers = {
+	.error_detected	= vfio_pci_core_aer_err_detected,
+	.reset_prepare	= vpm_pci_reset_prepare,
+	.reset_done	= vpm_pci_reset_done,
+};
+
+/**
  * vpm_state_init() - initialise the state of a newly probed device
  * @vpm: the device
  */
@@ -286,7 +354,7 @@ void vpm_state_init(struct vpm_device *vpm)
 	init_rwsem(&vpm->state_lock);
 	vpm->state = VPM_STATE_ENABLED;
 	vpm->revoke_mode = VPM_REVOKE_SIGBUS;
-	vpm->reset_why = VPM_REASON_RESET_PREPARE;
+	INIT_LIST_HEAD(&vpm->reset_causes);
 	atomic_long_set(&vpm->refused, 0);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_state_init);

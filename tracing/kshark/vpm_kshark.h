@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-/* enum vpm_state of tracing/vfio_pci_mmap_trace.h, in value order. */
+/* enum vpm_state of vfio-pci-mmap/vfio_pci_mmap_trace.h, in value order. */
 #define VPM_KS_NR_STATES	5
 
 enum vpm_ks_kind {

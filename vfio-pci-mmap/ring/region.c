@@ -3,7 +3,8 @@
  * The fault ring's VFIO region: read() of the header, the consumer page
  * and the records, write() of the consumer index, the region info
  * capabilities, the release op that drops the open device's reference,
- * and mmap with its ->fault.  The layout is in index.h, the user's side in
+ * and the ring's region kind for the vma layer (vma.h): its mmap check and
+ * its fault.  The layout is in index.h, the user's side in
  * docs/fault-ring.rst.
  *
  * read() and write() run on the device file, ->fault on a vma of it: the
@@ -128,7 +129,7 @@ static ssize_t vpm_ring_rw(struct vfio_pci_core_device *vdev, char __user *buf,
 	return count;
 }
 
-/**
+/*
  * vpm_ring_region_rw() - read() and write() of the fault ring region
  * @vpm: the device
  * @buf: the user's buffer
@@ -140,11 +141,13 @@ static ssize_t vpm_ring_rw(struct vfio_pci_core_device *vdev, char __user *buf,
  * device, which vfio_pci_rw() would do first (its
  * pm_runtime_resume_and_get()), ending a low-power entry with wakeup.
  *
- * Return: bytes done or a negative errno.
+ * Return: bytes done, -ENODEV once revoked, or a negative errno.
  */
-ssize_t vpm_ring_region_rw(struct vpm_device *vpm, char __user *buf,
-			   size_t count, loff_t *ppos, bool iswrite)
+static ssize_t vpm_ring_region_rw(struct vpm_device *vpm, char __user *buf,
+				  size_t count, loff_t *ppos, bool iswrite)
 {
+	if (vpm_revoked(vpm))
+		return -ENODEV;
 	return vpm_ring_rw(&vpm->core, buf, count, ppos, iswrite);
 }
 
@@ -211,54 +214,46 @@ const struct vfio_pci_regops vpm_ring_regops = {
 	.add_capability	= vpm_ring_add_capability,
 };
 
-static vm_fault_t vpm_ring_fault(struct vm_fault *vmf)
+/*
+ * A page of the ring, handed to the mm with a reference.  The ring maps no
+ * huge page: a huge fault falls back, untraced.  Refusals are not recorded
+ * in the ring itself.
+ */
+static vm_fault_t vpm_ring_fault(struct vpm_mapping *m, struct vm_fault *vmf,
+				 unsigned int order,
+				 struct vpm_fault_info *info)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct vpm_mapping *m = vma->vm_private_data;
 	struct vpm_device *vpm = m->vpm;
 	struct vpm_ring *ring = vpm_ring_of(vpm);
 	u64 pg = vpm_vma_region_pgoff(vma) +
 		 ((vmf->address - vma->vm_start) >> PAGE_SHIFT);
 	struct page *page;
-	vm_fault_t ret;
 
+	if (order) {
+		info->traced = false;
+		return VM_FAULT_FALLBACK;
+	}
+	info->offset = pg << PAGE_SHIFT;
 	/* The vma's range was checked at mmap and cannot grow; be certain. */
 	if (!ring || pg >= ring->nr_pages ||
-	    ((vma->vm_flags & VM_MAYWRITE) && pg != VPM_RING_CONS_PAGE)) {
-		ret = VM_FAULT_SIGBUS;
-		goto out;
-	}
+	    ((vma->vm_flags & VM_MAYWRITE) && pg != VPM_RING_CONS_PAGE))
+		return VM_FAULT_SIGBUS;
 
 	page = ring->pages[pg];
 	/* Held until the PTE is installed: see vpm_ring_revoke(). */
 	lock_page(page);
 	if (vpm_revoked(vpm)) {
 		unlock_page(page);
-		ret = VM_FAULT_SIGBUS;
-		goto out;
+		return VM_FAULT_SIGBUS;
 	}
 	get_page(page);
 	vmf->page = page;
-	ret = VM_FAULT_LOCKED;
-
-	atomic_long_inc(&m->faults);
-	if (!READ_ONCE(m->populated))
-		WRITE_ONCE(m->populated, true);
-out:
-	trace_vpm_fault(vpm, m->region, vmf->address, pg << PAGE_SHIFT, 0, 0,
-			ret & VM_FAULT_SIGBUS ? VPM_ACCESS_SIGBUS :
-						VPM_ACCESS_MAP, ret);
-	return ret;
+	info->access = VPM_ACCESS_MAP;
+	return VM_FAULT_LOCKED;
 }
 
-static const struct vm_operations_struct vpm_ring_vm_ops = {
-	.open	= vpm_vma_open,
-	.close	= vpm_vma_close,
-	.mremap	= vpm_vma_mremap,
-	.fault	= vpm_ring_fault,
-};
-
-/**
+/*
  * vpm_ring_mmap() - mmap part of the fault ring region
  * @vpm: the device
  * @vma: the new vma; vm_pgoff encodes the ring's region index and offset
@@ -271,13 +266,12 @@ static const struct vm_operations_struct vpm_ring_vm_ops = {
  * Return: 0; -EINVAL for a private mapping or a range not inside one part;
  * -EACCES for a writable mapping of a read-only part; -ENOMEM.
  */
-int vpm_ring_mmap(struct vpm_device *vpm, struct vm_area_struct *vma)
+static int vpm_ring_mmap(struct vpm_device *vpm, struct vm_area_struct *vma)
 {
 	struct vpm_ring *ring = vpm_ring_of(vpm);
 	u64 first = vpm_vma_region_pgoff(vma);
 	u64 npages = vma_pages(vma);
 	u64 area_first, area_pages;
-	struct vpm_mapping *m;
 	bool writable;
 
 	if (!ring || !(vma->vm_flags & VM_SHARED))
@@ -301,14 +295,24 @@ int vpm_ring_mmap(struct vpm_device *vpm, struct vm_area_struct *vma)
 	if (!writable && (vma->vm_flags & VM_WRITE))
 		return -EACCES;
 
-	m = vpm_mapping_alloc(GFP_KERNEL);
-	if (!m)
-		return -ENOMEM;
-
 	if (!writable)
 		vm_flags_clear(vma, VM_MAYWRITE);
 	vm_flags_set(vma, VM_DONTEXPAND);
-	vma->vm_ops = &vpm_ring_vm_ops;
-	vpm_track(vpm, m, vma, VPM_TRACK_MMAP);
 	return 0;
 }
+
+static bool vpm_ring_owns(struct vpm_device *vpm, u32 index)
+{
+	int ring = vpm_ring_region_index(vpm);
+
+	return ring >= 0 && index == ring;
+}
+
+/* The fault ring: RAM pages, mapped by fault, read and written as RAM. */
+const struct vpm_region_ops vpm_ring_region_ops = {
+	.owns	= vpm_ring_owns,
+	.mmap	= vpm_ring_mmap,
+	.fault	= vpm_ring_fault,
+	.rw	= vpm_ring_region_rw,
+	.revoke	= vpm_ring_revoke,
+};

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit suite vpm_mmap: real mappings of a test device, faulted through
- * the module's own mmap and fault path (vpm_bar_mmap() and its vm_ops) in
+ * KUnit suite vpm_bar_mmap: real mappings of a test device, faulted through
+ * the module's own mmap and fault path (vpm_mmap(), the vma layer's vm_ops, the BAR region kind) in
  * the address space kunit_vm_mmap() gives the test thread, zapped by
  * vpm_zap(), vpm_reset_prepare() and vpm_revoke(), watched by an mmu
  * notifier standing in for a secondary MMU (KVM in production).
@@ -381,7 +381,7 @@ static void vpm_touch_setup(struct kunit *test, struct vpm_map_ctx *ctx,
 		WRITE_ONCE(vpm->core.pm_runtime_engaged, true);
 		break;
 	case VPM_TOUCH_RESETTING:
-		vpm_reset_prepare(vpm, VPM_REASON_RESET_PREPARE);
+		vpm_reset_prepare(vpm);
 		break;
 	case VPM_TOUCH_STALE_MEM_DISABLED:
 		vpm_test_set_core_view(ctx->td, VPM_STATE_ENABLED);
@@ -477,7 +477,7 @@ static void vpm_refused_copy_from_user_copies_nothing_and_sends_no_signal(struct
 	buf = kunit_kzalloc(test, 2 * PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	addr = vpm_map(test, ctx.td, 0, 0, 2);
-	vpm_reset_prepare(ctx.vpm, VPM_REASON_RESET_PREPARE);
+	vpm_reset_prepare(ctx.vpm);
 
 	KUNIT_EXPECT_EQ(test, copy_from_user(buf, (void __user *)addr,
 					     2 * PAGE_SIZE),
@@ -488,7 +488,7 @@ static void vpm_refused_copy_from_user_copies_nothing_and_sends_no_signal(struct
 	KUNIT_EXPECT_GE(test, atomic_long_read(&ctx.vpm->refused), 2L);
 
 	/* After the reset the same copy succeeds. */
-	vpm_reset_done(ctx.vpm, VPM_REASON_RESET_DONE);
+	vpm_reset_done(ctx.vpm);
 	KUNIT_EXPECT_EQ(test, copy_from_user(buf, (void __user *)addr,
 					     2 * PAGE_SIZE), 0UL);
 	KUNIT_EXPECT_EQ(test, *(u64 *)(buf + PAGE_SIZE), vpm_test_pattern(1));
@@ -646,7 +646,7 @@ static void vpm_every_zap_path_invalidates_the_tracked_ranges_and_nothing_else(s
 		vpm_test_zap(ctx.vpm, VPM_REASON_CONFIG_WRITE, VPM_ZAP_BARS);
 		break;
 	case VPM_ZAP_PATH_RESET:
-		vpm_reset_prepare(ctx.vpm, VPM_REASON_RESET_PREPARE);
+		vpm_reset_prepare(ctx.vpm);
 		break;
 	case VPM_ZAP_PATH_REVOKE:
 		vpm_revoke(ctx.vpm);
@@ -684,7 +684,7 @@ static void vpm_every_zap_path_invalidates_the_tracked_ranges_and_nothing_else(s
 		break;
 	case VPM_ZAP_PATH_RESET:
 		KUNIT_EXPECT_EQ(test, vpm_read(a1, &val), -EFAULT);
-		vpm_reset_done(ctx.vpm, VPM_REASON_RESET_DONE);
+		vpm_reset_done(ctx.vpm);
 		KUNIT_EXPECT_EQ(test, vpm_read(a2 + PAGE_SIZE, &val), 0);
 		KUNIT_EXPECT_EQ(test, val,
 				vpm_test_pattern(VPM_TEST_BAR2_FIRST + 1));
@@ -717,19 +717,19 @@ static void vpm_reset_window_zaps_once_and_refuses_until_reset_done(struct kunit
 	KUNIT_ASSERT_EQ(test, vpm_read(addr, &val), 0);
 
 	vpm_test_mmu_record(ctx.mmu);
-	vpm_reset_prepare(ctx.vpm, VPM_REASON_RESET_PREPARE);
+	vpm_reset_prepare(ctx.vpm);
 	KUNIT_EXPECT_EQ(test, vpm_test_mmu_stop(ctx.mmu), 1U);
 	KUNIT_EXPECT_EQ(test, vpm_read(addr, &val), -EFAULT);
 
 	/* A nested reset finds nothing mapped and zaps nothing. */
 	vpm_test_mmu_record(ctx.mmu);
-	vpm_reset_prepare(ctx.vpm, VPM_REASON_HOT_RESET);
+	vpm_reset_prepare(ctx.vpm);
 	nr = vpm_test_mmu_stop(ctx.mmu);
 	KUNIT_EXPECT_EQ(test, nr, 0U);
 	KUNIT_EXPECT_EQ(test, ctx.ev->nr_zap, 1U);
 	KUNIT_EXPECT_EQ(test, vpm_read(addr + PAGE_SIZE, &val), -EFAULT);
 
-	vpm_reset_done(ctx.vpm, VPM_REASON_RESET_DONE);
+	vpm_reset_done(ctx.vpm);
 	KUNIT_EXPECT_EQ(test, vpm_read(addr + PAGE_SIZE, &val), 0);
 	KUNIT_EXPECT_EQ(test, val, vpm_test_pattern(1));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx.vpm->refused), 2L);
@@ -758,8 +758,8 @@ static void vpm_revoke_zaps_once_and_then_refuses_every_transition(struct kunit 
 
 	vpm_test_mmu_record(ctx.mmu);
 	vpm_revoke(ctx.vpm);
-	vpm_reset_prepare(ctx.vpm, VPM_REASON_RESET_PREPARE);
-	vpm_reset_done(ctx.vpm, VPM_REASON_RESET_DONE);
+	vpm_reset_prepare(ctx.vpm);
+	vpm_reset_done(ctx.vpm);
 	vpm_state_sync(ctx.vpm, VPM_REASON_IOCTL);
 	for (from = 0; from <= VPM_STATE_ANY; from++)
 		for (to = 0; to < VPM_STATE_NR; to++)
@@ -1035,11 +1035,11 @@ static void vpm_faults_racing_with_reset_windows_never_map_inside_a_window(struc
 	wake_up_process(r->task);
 
 	for (round = 0; round < 200; round++) {
-		vpm_reset_prepare(ctx.vpm, VPM_REASON_RESET_PREPARE);
+		vpm_reset_prepare(ctx.vpm);
 		for (i = 0; i < r->pages; i++)
 			if (vpm_test_pfn_at(r->addr + i * PAGE_SIZE))
 				leaks++;
-		vpm_reset_done(ctx.vpm, VPM_REASON_RESET_DONE);
+		vpm_reset_done(ctx.vpm);
 		cond_resched();
 	}
 	vpm_racer_halt(r);
@@ -1075,9 +1075,9 @@ static struct kunit_case vpm_mmap_test_cases[] = {
 	{}
 };
 
-static struct kunit_suite vpm_mmap_suite = {
-	.name = "vpm_mmap",
+static struct kunit_suite vpm_bar_mmap_suite = {
+	.name = "vpm_bar_mmap",
 	.test_cases = vpm_mmap_test_cases,
 };
 
-kunit_test_suite(vpm_mmap_suite);
+kunit_test_suite(vpm_bar_mmap_suite);

@@ -11,66 +11,21 @@
 #define _TRACE_VFIO_PCI_MMAP_H
 
 #include <linux/tracepoint.h>
-#include "../vfio-pci-mmap/vpm.h"
+#include "vpm.h"
 #include "../include/uapi/linux/vfio_pci_mmap.h"
 
-#define VPM_STATE_LIST					\
-	EM(VPM_STATE_ENABLED,		"enabled")	\
-	EM(VPM_STATE_MEM_DISABLED,	"mem_disabled")	\
-	EM(VPM_STATE_LOW_POWER,		"low_power")	\
-	EM(VPM_STATE_RESETTING,		"resetting")	\
-	EMe(VPM_STATE_REVOKED,		"revoked")
+/* The enums' names, from the one list in names.h. */
+#define VPM_TRACE_ENUM(a, b)	TRACE_DEFINE_ENUM(a);
+VPM_STATE_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
+VPM_REASON_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
+VPM_TRACK_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
+VPM_ACCESS_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
+VPM_ZAP_SCOPE_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
+VPM_REVOKE_LIST(VPM_TRACE_ENUM, VPM_TRACE_ENUM)
 
-#define VPM_REASON_LIST						\
-	EM(VPM_REASON_OPEN,		"open")			\
-	EM(VPM_REASON_CLOSE,		"close")		\
-	EM(VPM_REASON_RESET_IOCTL,	"reset_ioctl")		\
-	EM(VPM_REASON_HOT_RESET,	"hot_reset")		\
-	EM(VPM_REASON_RESET_PREPARE,	"reset_prepare")	\
-	EM(VPM_REASON_RESET_DONE,	"reset_done")		\
-	EM(VPM_REASON_CONFIG_WRITE,	"config_write")		\
-	EM(VPM_REASON_LOW_POWER_ENTRY,	"low_power_entry")	\
-	EM(VPM_REASON_LOW_POWER_EXIT,	"low_power_exit")	\
-	EM(VPM_REASON_IOCTL,		"ioctl")		\
-	EM(VPM_REASON_OBSERVED_AT_FAULT, "observed_at_fault")	\
-	EMe(VPM_REASON_REQUEST,		"request")
-
-#define VPM_TRACK_LIST					\
-	EM(VPM_TRACK_MMAP,		"mmap")		\
-	EM(VPM_TRACK_FORK,		"fork")		\
-	EM(VPM_TRACK_SPLIT,		"split")	\
-	EMe(VPM_TRACK_MREMAP,		"mremap")
-
-#define VPM_ACCESS_LIST					\
-	EM(VPM_ACCESS_MAP,		"map")		\
-	EM(VPM_ACCESS_SIGBUS,		"sigbus")	\
-	EMe(VPM_ACCESS_ONES,		"ones")
-
-#define VPM_ZAP_SCOPE_LIST				\
-	EM(VPM_ZAP_ALL,			"all")		\
-	EMe(VPM_ZAP_BARS,		"bars")
-
-#define VPM_REVOKE_LIST					\
-	EM(VPM_REVOKE_AUTO,		"auto")		\
-	EM(VPM_REVOKE_SIGBUS,		"sigbus")	\
-	EMe(VPM_REVOKE_ONES,		"ones")
-
-#undef EM
-#undef EMe
-#define EM(a, b)	TRACE_DEFINE_ENUM(a);
-#define EMe(a, b)	TRACE_DEFINE_ENUM(a);
-
-VPM_STATE_LIST
-VPM_REASON_LIST
-VPM_TRACK_LIST
-VPM_ACCESS_LIST
-VPM_ZAP_SCOPE_LIST
-VPM_REVOKE_LIST
-
-#undef EM
-#undef EMe
-#define EM(a, b)	{ a, b },
-#define EMe(a, b)	{ a, b }
+#define VPM_TRACE_SYM(a, b)	{ a, b },
+#define VPM_TRACE_SYM_END(a, b)	{ a, b }
+#define vpm_show(list, v)	__print_symbolic(v, list(VPM_TRACE_SYM, VPM_TRACE_SYM_END))
 
 /*
  * vm_fault_t bits by value: the enum constants would need TRACE_DEFINE_ENUM,
@@ -143,9 +98,9 @@ TRACE_EVENT(vpm_state_change,
 		__entry->why = why;
 	),
 	TP_printk("dev=%s %s -> %s reason=%s", __get_str(dev),
-		  __print_symbolic(__entry->old, VPM_STATE_LIST),
-		  __print_symbolic(__entry->new, VPM_STATE_LIST),
-		  __print_symbolic(__entry->why, VPM_REASON_LIST))
+		  vpm_show(VPM_STATE_LIST, __entry->old),
+		  vpm_show(VPM_STATE_LIST, __entry->new),
+		  vpm_show(VPM_REASON_LIST, __entry->why))
 );
 
 TRACE_EVENT(vpm_mmap,
@@ -201,7 +156,7 @@ TRACE_EVENT(vpm_fault,
 	TP_printk("dev=%s region=%u addr=0x%lx offset=0x%llx order=%u pfn=0x%lx access=%s result=%s",
 		  __get_str(dev), __entry->region, __entry->address,
 		  __entry->offset, __entry->order, __entry->pfn,
-		  __print_symbolic(__entry->access, VPM_ACCESS_LIST),
+		  vpm_show(VPM_ACCESS_LIST, __entry->access),
 		  vpm_show_fault_result(__entry->result))
 );
 
@@ -232,7 +187,7 @@ DECLARE_EVENT_CLASS(vpm_vma_class,
 	TP_printk("dev=%s region=%u start=0x%lx end=0x%lx pgoff=0x%lx why=%s tracked=%u pid=%d",
 		  __get_str(dev), __entry->region, __entry->start,
 		  __entry->end, __entry->pgoff,
-		  __print_symbolic(__entry->why, VPM_TRACK_LIST),
+		  vpm_show(VPM_TRACK_LIST, __entry->why),
 		  __entry->count, __entry->pid)
 );
 
@@ -273,8 +228,8 @@ TRACE_EVENT(vpm_zap_begin,
 		__entry->nr_vmas = nr_vmas;
 	),
 	TP_printk("dev=%s reason=%s regions=%s vmas=%u", __get_str(dev),
-		  __print_symbolic(__entry->why, VPM_REASON_LIST),
-		  __print_symbolic(__entry->scope, VPM_ZAP_SCOPE_LIST),
+		  vpm_show(VPM_REASON_LIST, __entry->why),
+		  vpm_show(VPM_ZAP_SCOPE_LIST, __entry->scope),
 		  __entry->nr_vmas)
 );
 
@@ -299,8 +254,8 @@ TRACE_EVENT(vpm_zap_end,
 	),
 	TP_printk("dev=%s reason=%s regions=%s vmas=%u duration_ns=%llu",
 		  __get_str(dev),
-		  __print_symbolic(__entry->why, VPM_REASON_LIST),
-		  __print_symbolic(__entry->scope, VPM_ZAP_SCOPE_LIST),
+		  vpm_show(VPM_REASON_LIST, __entry->why),
+		  vpm_show(VPM_ZAP_SCOPE_LIST, __entry->scope),
 		  __entry->nr_vmas, __entry->duration_ns)
 );
 
@@ -319,7 +274,7 @@ TRACE_EVENT(vpm_revoke,
 		__entry->nr_vmas = nr_vmas;
 	),
 	TP_printk("dev=%s reason=request mode=%s vmas=%u", __get_str(dev),
-		  __print_symbolic(__entry->mode, VPM_REVOKE_LIST),
+		  vpm_show(VPM_REVOKE_LIST, __entry->mode),
 		  __entry->nr_vmas)
 );
 

@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The tracking list: one entry for every vma that maps a region of the
+ * The vma layer: mmap of the device file, the one vm_operations_struct of
+ * every vma it makes, and the tracking list.
+ *
+ * mmap finds the region kind of the index the vma maps once (the table
+ * below), lets it check the vma, and tracks the vma.  A fault goes to the
+ * region kind's ->fault; this layer counts it, records a refusal in the
+ * fault ring and traces it.
+ *
+ * The tracking list has one entry for every vma that maps a region of the
  * device, keyed by the vma's mm.
  *
  * The vma's lifetime owns its entry.  The entry is created by ->mmap after
@@ -16,12 +24,144 @@
  * tracepoints) and what it counts; zap marks its entries unpopulated.
  */
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include "vpm.h"
+#include "fault_ring.h"
 #include "vfio_pci_mmap_trace.h"
 #include <kunit/visibility.h>
+
+/* Every kind of region the device file maps: one entry per kind. */
+static const struct vpm_region_ops *const vpm_region_kinds[] = {
+	&vpm_bar_region_ops,
+	&vpm_ring_region_ops,
+};
+
+/**
+ * vpm_region_of() - the kind of a region of the device
+ * @vpm: the device
+ * @index: the region index
+ *
+ * Return: the region's ops, or NULL for a region this driver leaves to
+ * vfio-pci-core.
+ */
+const struct vpm_region_ops *vpm_region_of(struct vpm_device *vpm, u32 index)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vpm_region_kinds); i++)
+		if (vpm_region_kinds[i]->owns(vpm, index))
+			return vpm_region_kinds[i];
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_region_of);
+
+/**
+ * vpm_regions_revoke() - let every region kind finish a revocation
+ * @vpm: the device, revoked and zapped by vpm_revoke()
+ */
+void vpm_regions_revoke(struct vpm_device *vpm)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vpm_region_kinds); i++)
+		if (vpm_region_kinds[i]->revoke)
+			vpm_region_kinds[i]->revoke(vpm);
+}
+
+static vm_fault_t vpm_vma_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct vpm_mapping *m = vmf->vma->vm_private_data;
+	struct vpm_device *vpm = m->vpm;
+	struct vpm_fault_info info = {
+		.access = VPM_ACCESS_SIGBUS,
+		.refused = VPM_STATE_NR,
+		.traced = true,
+	};
+	unsigned long base;
+	vm_fault_t ret;
+
+	ret = m->ops->fault(m, vmf, order, &info);
+	if (ret & (VM_FAULT_NOPAGE | VM_FAULT_LOCKED)) {
+		atomic_long_inc(&m->faults);
+		if (!READ_ONCE(m->populated))
+			WRITE_ONCE(m->populated, true);
+	} else if ((ret & VM_FAULT_SIGBUS) && info.refused != VPM_STATE_NR) {
+		base = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
+		atomic_long_inc(&vpm->refused);
+		vpm_ring_report_refused(vpm, info.refused, m->region,
+					info.offset + (vmf->real_address - base),
+					vmf->flags & FAULT_FLAG_WRITE);
+	}
+	if (info.traced)
+		trace_vpm_fault(vpm, m->region, vmf->address, info.offset,
+				order, info.pfn, info.access, ret);
+	return ret;
+}
+
+static vm_fault_t vpm_vma_fault(struct vm_fault *vmf)
+{
+	return vpm_vma_huge_fault(vmf, 0);
+}
+
+static int vpm_vma_mprotect(struct vm_area_struct *vma, unsigned long start,
+			    unsigned long end, unsigned long newflags)
+{
+	struct vpm_mapping *m = vma->vm_private_data;
+
+	if (m->ops->mprotect)
+		m->ops->mprotect(m, start, end, newflags);
+	return 0;
+}
+
+static const struct vm_operations_struct vpm_vm_ops = {
+	.open		= vpm_vma_open,
+	.close		= vpm_vma_close,
+	.mremap		= vpm_vma_mremap,
+	.fault		= vpm_vma_fault,
+	.mprotect	= vpm_vma_mprotect,
+#ifdef CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP
+	.huge_fault	= vpm_vma_huge_fault,
+#endif
+};
+
+/**
+ * vpm_mmap() - mmap a region of the device without populating it
+ * @vpm: the device
+ * @vma: the new vma; vm_pgoff encodes region index and offset
+ *
+ * The region's kind checks the range and sets the vma's flags; the vma is
+ * then tracked, after the last point that can fail.
+ *
+ * Return: 0; -ENODEV once the device is revoked; -EINVAL for a region
+ * that cannot be mapped; the region kind's errno.
+ */
+int vpm_mmap(struct vpm_device *vpm, struct vm_area_struct *vma)
+{
+	u32 index = vpm_vma_region(vma);
+	const struct vpm_region_ops *ops = vpm_region_of(vpm, index);
+	struct vpm_mapping *m = NULL;
+	int ret;
+
+	if (vpm_revoked(vpm))
+		ret = -ENODEV;
+	else if (!ops)
+		ret = -EINVAL;
+	else
+		ret = ops->mmap(vpm, vma);
+	if (!ret) {
+		m = vpm_mapping_alloc(GFP_KERNEL);
+		ret = m ? 0 : -ENOMEM;
+	}
+	if (!ret) {
+		m->ops = ops;
+		vma->vm_ops = &vpm_vm_ops;
+		vpm_track(vpm, m, vma, VPM_TRACK_MMAP);
+	}
+	trace_vpm_mmap(vpm, index, vpm_vma_region_pgoff(vma) << PAGE_SHIFT,
+		       vma->vm_end - vma->vm_start, ret);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_mmap);
 
 /**
  * vpm_tracker_init() - initialise an empty tracking list
@@ -121,6 +261,7 @@ void vpm_vma_open(struct vm_area_struct *vma)
 
 	m = vpm_mapping_alloc(GFP_KERNEL | __GFP_NOFAIL);
 	m->vpm = vpm;
+	m->ops = orig->ops;
 	m->vma = vma;
 	m->mm = vma->vm_mm;
 	m->region = orig->region;
@@ -222,52 +363,3 @@ unsigned int vpm_tracker_count(struct vpm_tracker *t)
 	return READ_ONCE(t->count);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_tracker_count);
-
-/* The process owning @mm, by scan: mm->owner exists only with MEMCG. */
-static void vpm_mm_owner(struct mm_struct *mm, pid_t *pid, char *comm)
-{
-	struct task_struct *p;
-
-	*pid = 0;
-	strscpy(comm, "?", TASK_COMM_LEN);
-	rcu_read_lock();
-	for_each_process(p) {
-		if (READ_ONCE(p->mm) == mm) {
-			*pid = task_tgid_nr(p);
-			strscpy(comm, p->comm, TASK_COMM_LEN);
-			break;
-		}
-	}
-	rcu_read_unlock();
-}
-
-/**
- * vpm_tracker_show() - print one line per tracked vma
- * @t: the tracker
- * @s: the seq_file of debugfs "mappings"
- *
- * The vma fields are read without the owning mm's mmap_lock: a line is a
- * snapshot, exact whenever no mmap/munmap/mremap runs concurrently.
- */
-void vpm_tracker_show(struct vpm_tracker *t, struct seq_file *s)
-{
-	struct vpm_device *vpm = container_of(t, struct vpm_device, tracker);
-	char comm[TASK_COMM_LEN];
-	struct vpm_mapping *m;
-	pid_t pid;
-
-	mutex_lock(&t->lock);
-	list_for_each_entry(m, &t->list, link) {
-		vpm_mm_owner(m->mm, &pid, comm);
-		seq_printf(s,
-			   "pid=%d comm=%s region=%u start=0x%lx end=0x%lx pgoff=0x%llx state=%s faults=%ld\n",
-			   pid, comm, m->region, READ_ONCE(m->vma->vm_start),
-			   READ_ONCE(m->vma->vm_end),
-			   vpm_vma_region_pgoff(m->vma),
-			   vpm_revoked(vpm) ? "revoked" :
-			   READ_ONCE(m->populated) ? "populated" : "empty",
-			   atomic_long_read(&m->faults));
-	}
-	mutex_unlock(&t->lock);
-}
-EXPORT_SYMBOL_IF_KUNIT(vpm_tracker_show);

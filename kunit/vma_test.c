@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit suite vpm_tracking: the tracking list (tracking.c) driven through
+ * KUnit suite vpm_vma: the tracking list of the vma layer (vma.c), driven through
  * the module's vm_ops on hand-made vmas.
  *
  * fork() and mremap() cannot be started from a kernel thread (there is no
@@ -10,7 +10,7 @@
  * vm_pgoff already set, while the original still has its old range; these
  * tests make the same copies by hand and call the same vm_ops, which read
  * nothing else of a vma.  The real split (munmap of a middle part) is in
- * the vpm_mmap suite; real fork and mremap are covered by the VM tests
+ * the vpm_bar_mmap suite; real fork and mremap are covered by the VM tests
  * (tests/user/mmap_fork.c, mmap_tracking.c).
  */
 #include <kunit/test.h>
@@ -23,80 +23,6 @@
 #include <linux/string.h>
 #include "vpm.h"
 #include "vpm_kunit.h"
-
-#define VPM_A	0x10000000UL	/* where the original vmas are */
-#define VPM_B	0x20000000UL	/* somewhere else */
-
-struct vpm_track_ctx {
-	struct vpm_test_dev *td;
-	struct vpm_device *vpm;
-	struct vpm_test_events *ev;
-	struct mm_struct *other_mm;	/* stands for a fork child's mm */
-};
-
-static void vpm_track_setup(struct kunit *test, struct vpm_track_ctx *ctx)
-{
-	ctx->td = vpm_test_dev_new(test);
-	ctx->vpm = ctx->td->vpm;
-	vpm_test_attach_mm(test);
-	/* Only ever compared with other mm pointers. */
-	ctx->other_mm = kunit_kzalloc(test, sizeof(*ctx->other_mm),
-				      GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, ctx->other_mm);
-	ctx->ev = vpm_test_events_attach(test, ctx->vpm);
-}
-
-static struct vm_area_struct *vpm_fake_vma(struct kunit *test,
-					   struct mm_struct *mm,
-					   unsigned long start,
-					   unsigned long pages, u32 region,
-					   unsigned long pgoff)
-{
-	struct vm_area_struct *vma;
-
-	vma = kunit_kzalloc(test, sizeof(*vma), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, vma);
-	vma->vm_mm = mm;
-	vma->vm_start = start;
-	vma->vm_end = start + pages * PAGE_SIZE;
-	vma->vm_pgoff = (VFIO_PCI_INDEX_TO_OFFSET(region) >> PAGE_SHIFT) +
-			pgoff;
-	return vma;
-}
-
-/* A tracked vma, as vpm_bar_mmap() leaves it. */
-static struct vm_area_struct *vpm_tracked_vma(struct kunit *test,
-					      struct vpm_track_ctx *ctx,
-					      unsigned long start,
-					      unsigned long pages, u32 region,
-					      unsigned long pgoff)
-{
-	struct vm_area_struct *vma;
-	struct vpm_mapping *m;
-
-	vma = vpm_fake_vma(test, current->mm, start, pages, region, pgoff);
-	m = vpm_mapping_alloc(GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	vpm_track(ctx->vpm, m, vma, VPM_TRACK_MMAP);
-	return vma;
-}
-
-/* What vm_area_dup() makes of @orig before the mm adjusts the copy. */
-static struct vm_area_struct *vpm_copy_vma(struct kunit *test,
-					   struct vm_area_struct *orig)
-{
-	struct vm_area_struct *copy;
-
-	copy = kunit_kmalloc(test, sizeof(*copy), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, copy);
-	memcpy(copy, orig, sizeof(*copy));
-	return copy;
-}
-
-static struct vpm_mapping *vpm_entry(struct vm_area_struct *vma)
-{
-	return vma->vm_private_data;
-}
 
 static bool vpm_is_tracked(struct vpm_device *vpm, struct vpm_mapping *want)
 {
@@ -327,54 +253,6 @@ static void vpm_tracker_mark_zapped_of_the_bars_leaves_other_regions_populated(s
 	}
 }
 
-static void vpm_tracker_show_prints_one_line_per_tracked_vma(struct kunit *test)
-{
-	struct vm_area_struct *mine, *child;
-	struct vpm_track_ctx ctx;
-	struct seq_file s = {};
-	char want[160];
-	char *buf, *line2;
-
-	vpm_track_setup(test, &ctx);
-	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	s.buf = buf;
-	s.size = PAGE_SIZE;
-
-	mine = vpm_tracked_vma(test, &ctx, VPM_A, 4, 2, 3);
-	child = vpm_copy_vma(test, mine);
-	child->vm_mm = ctx.other_mm;
-	vpm_vma_open(child);
-	WRITE_ONCE(vpm_entry(child)->populated, true);
-	atomic_long_set(&vpm_entry(child)->faults, 5);
-
-	vpm_tracker_show(&ctx.vpm->tracker, &s);
-	kunit_info(test, "%s", buf);
-	snprintf(want, sizeof(want),
-		 "pid=%d comm=%s region=2 start=0x%lx end=0x%lx pgoff=0x3 state=empty faults=0\n",
-		 task_tgid_nr(current), current->comm, VPM_A,
-		 VPM_A + 4 * PAGE_SIZE);
-	KUNIT_ASSERT_EQ(test, strncmp(buf, want, strlen(want)), 0);
-	line2 = buf + strlen(want);
-	/* Nobody owns the stand-in child mm. */
-	snprintf(want, sizeof(want),
-		 "pid=0 comm=? region=2 start=0x%lx end=0x%lx pgoff=0x3 state=populated faults=5\n",
-		 VPM_A, VPM_A + 4 * PAGE_SIZE);
-	KUNIT_EXPECT_STREQ(test, line2, want);
-
-	/* Once revoked, every mapping shows as revoked. */
-	memset(buf, 0, PAGE_SIZE);
-	s.count = 0;
-	WRITE_ONCE(ctx.vpm->state, VPM_STATE_REVOKED);
-	vpm_tracker_show(&ctx.vpm->tracker, &s);
-	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "state=revoked faults=0\n"));
-	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "state=revoked faults=5\n"));
-	KUNIT_EXPECT_NULL(test, strstr(buf, "populated"));
-
-	vpm_vma_close(child);
-	vpm_vma_close(mine);
-}
-
 /* Concurrent ->open and ->close, as vmas of several processes come and go. */
 #define VPM_CHURN_THREADS	4
 #define VPM_CHURN_ROUNDS	200
@@ -446,7 +324,7 @@ static void vpm_concurrent_open_and_close_keep_the_count_exact(struct kunit *tes
 	KUNIT_EXPECT_TRUE(test, list_empty(&ctx.vpm->tracker.list));
 }
 
-static struct kunit_case vpm_tracking_test_cases[] = {
+static struct kunit_case vpm_vma_test_cases[] = {
 	KUNIT_CASE(vpm_mapping_alloc_returns_a_zeroed_entry),
 	KUNIT_CASE(vpm_track_links_the_vma_and_records_its_region),
 	KUNIT_CASE_PARAM(vpm_vma_open_classifies_how_the_copy_came_to_be,
@@ -455,14 +333,13 @@ static struct kunit_case vpm_tracking_test_cases[] = {
 	KUNIT_CASE(vpm_vma_close_removes_only_its_own_entry),
 	KUNIT_CASE(vpm_tracker_mark_zapped_clears_every_populated_flag),
 	KUNIT_CASE(vpm_tracker_mark_zapped_of_the_bars_leaves_other_regions_populated),
-	KUNIT_CASE(vpm_tracker_show_prints_one_line_per_tracked_vma),
 	KUNIT_CASE(vpm_concurrent_open_and_close_keep_the_count_exact),
 	{}
 };
 
-static struct kunit_suite vpm_tracking_suite = {
-	.name = "vpm_tracking",
-	.test_cases = vpm_tracking_test_cases,
+static struct kunit_suite vpm_vma_suite = {
+	.name = "vpm_vma",
+	.test_cases = vpm_vma_test_cases,
 };
 
-kunit_test_suite(vpm_tracking_suite);
+kunit_test_suite(vpm_vma_suite);
