@@ -222,7 +222,6 @@ struct vpm_test_dev *vpm_test_dev_new(struct kunit *test)
 	vpm_tracker_init(&vpm->tracker);
 	vpm_state_init(vpm);
 	init_rwsem(&vpm->core.memory_lock);
-	vpm->ring_index = -1;
 	/* Faults in a reset window fail at once unless a test asks to block. */
 	vpm_test_set_policy_param(test, VPM_STATE_RESETTING, VPM_POLICY_SIGBUS);
 

@@ -48,7 +48,6 @@ static struct vpm_device *vpm_test_bare_device(struct kunit *test)
 	vpm_state_init(vpm);
 	vpm_tracker_init(&vpm->tracker);
 	init_rwsem(&vpm->core.memory_lock);
-	vpm->ring_index = -1;
 	return vpm;
 }
 

@@ -6,9 +6,13 @@
  *   refused   BAR accesses refused with SIGBUS since the device was bound
  *   blocked   BAR faults that waited for a reset window since then
  *   policy    what accesses get in each state that cannot reach the device
- *   hold_window  a test hook: write 1 to open a reset window that no reset
- *             closes, 0 to close it (vpm_window_hold())
- * Root only (0400).
+ *   hold_window  (0200) a test hook: write 1 to open a reset window that no
+ *             reset closes, 0 to close it (vpm_window_hold())
+ *   inject    (0200) writes produce fault ring records, for tests
+ *   ring      the fault ring's indices and counters
+ * Root only (0400 unless said).  The fault ring's files work only while the
+ * device is open (-ENODEV, "closed" otherwise): the ring is looked up at
+ * every access, so they never outlive it.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -16,7 +20,10 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
+#include <linux/uaccess.h>
 #include "vpm.h"
+#include "fault_ring.h"
+#include "ring/record.h"
 #include <kunit/visibility.h>
 
 static struct dentry *vpm_debugfs_root;
@@ -135,6 +142,51 @@ static const struct file_operations vpm_hold_window_fops = {
 	.llseek	= noop_llseek,
 };
 
+static ssize_t vpm_ring_inject_write(struct file *file,
+				     const char __user *ubuf, size_t len,
+				     loff_t *ppos)
+{
+	struct vpm_device *vpm = file->private_data;
+	struct vfio_pci_mmap_fault_record r = {};
+	char buf[160];
+	u32 count;
+	int ret;
+
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	ret = vpm_ring_parse_inject(buf, &count, &r);
+	if (ret)
+		return ret;
+	ret = vpm_ring_inject(vpm, &r, count);
+	return ret ? ret : len;
+}
+
+static const struct file_operations vpm_ring_inject_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= vpm_ring_inject_write,
+};
+
+static int vpm_ring_status_show(struct seq_file *s, void *unused)
+{
+	struct vpm_device *vpm = s->private;
+	struct vpm_ring_stats st;
+
+	if (!vpm_ring_stats(vpm, &st)) {
+		seq_puts(s, "closed\n");
+		return 0;
+	}
+	seq_printf(s,
+		   "index=%u entries=%u prod=%u cons=%u produced=%llu lost=%llu invalid_cons=%llu seq=%llu flags=0x%x eventfd=%d\n",
+		   st.index, st.nr_entries, st.prod, st.cons, st.produced,
+		   st.lost, st.invalid, st.seq, st.flags, st.eventfd);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vpm_ring_status);
+
 /**
  * vpm_debugfs_init() - create the module's debugfs directory
  */
@@ -170,6 +222,10 @@ void vpm_debugfs_add(struct vpm_device *vpm)
 			    &vpm_policy_dbg_fops);
 	debugfs_create_file("hold_window", 0200, vpm->debugfs, vpm,
 			    &vpm_hold_window_fops);
+	debugfs_create_file("inject", 0200, vpm->debugfs, vpm,
+			    &vpm_ring_inject_fops);
+	debugfs_create_file("ring", 0400, vpm->debugfs, vpm,
+			    &vpm_ring_status_fops);
 }
 
 /**

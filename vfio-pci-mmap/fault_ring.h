@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The fault ring region: interface between the ring and the rest of the
- * driver, and the entry point for other kernel code.  See fault_ring.c and
+ * driver, and the entry point for other kernel code.  The ring itself is
+ * in ring/ (ring/ring.h describes it); the user's side in
  * docs/fault-ring.rst.
  */
 #ifndef VFIO_PCI_MMAP_FAULT_RING_H
@@ -18,13 +19,44 @@ struct vfio_pci_mmap_fault_record;
 /* open_device, after vfio_pci_core_enable(); close_device, before the core. */
 int vpm_ring_open(struct vpm_device *vpm);
 void vpm_ring_close(struct vpm_device *vpm);
+/* The ring's region index, -1 without a ring. */
+int vpm_ring_region_index(struct vpm_device *vpm);
 /* ->ioctl, before delegating to vfio-pci-core. */
 long vpm_ring_ioctl(struct vpm_device *vpm, unsigned int cmd,
 		    unsigned long arg, bool *handled);
 /* ->request, after vpm_revoke(). */
 void vpm_ring_revoke(struct vpm_device *vpm);
-/* probe, after vpm_debugfs_add(). */
-void vpm_ring_debugfs_add(struct vpm_device *vpm);
+
+/**
+ * struct vpm_ring_stats - a snapshot of an open ring, for debugfs
+ * @index: the region index.
+ * @nr_entries: entries in the ring.
+ * @prod: the producer index.
+ * @cons: the consumer index, as the user left it.
+ * @flags: VFIO_PCI_MMAP_RING_F_* as published.
+ * @produced: records published.
+ * @lost: records dropped.
+ * @invalid: operations that found the consumer index invalid.
+ * @seq: sequence number of the last record produced or lost.
+ * @eventfd: whether an eventfd is set.
+ */
+struct vpm_ring_stats {
+	u32 index;
+	u32 nr_entries;
+	u32 prod;
+	u32 cons;
+	u32 flags;
+	u64 produced;
+	u64 lost;
+	u64 invalid;
+	u64 seq;
+	bool eventfd;
+};
+
+/* debugfs: "inject" and "ring". */
+int vpm_ring_inject(struct vpm_device *vpm,
+		    const struct vfio_pci_mmap_fault_record *rec, u32 count);
+bool vpm_ring_stats(struct vpm_device *vpm, struct vpm_ring_stats *st);
 
 /* Producers inside the driver. */
 void vpm_ring_report_refused(struct vpm_device *vpm, enum vpm_state state,

@@ -35,7 +35,6 @@ static int vpm_init_dev(struct vfio_device *core_vdev)
 
 	vpm_state_init(vpm);
 	vpm_tracker_init(&vpm->tracker);
-	vpm->ring_index = -1;
 	return vfio_pci_core_init_dev(core_vdev);
 }
 
@@ -323,7 +322,6 @@ static int vpm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return ret;
 	}
 	vpm_debugfs_add(vpm);
-	vpm_ring_debugfs_add(vpm);
 	return 0;
 }
 

@@ -112,8 +112,8 @@ struct vpm_ones {
  * @tracker: every vma mapping this device.
  * @ones: what mappings serve under the ones policy (ones.c);
  *	allocated at open, freed at close, when no vma can map it any more.
- * @ring: the fault ring, while the device is open.
- * @ring_index: region index of the fault ring, or -1.
+ * @ring: the fault ring, while the device is open: published by
+ *	vpm_ring_open(), cleared by vpm_ring_close() (ring/lifetime.c).
  * @sparse: the mappable areas of each BAR, computed at open.
  * @debugfs: this device's debugfs directory.
  * @refused: BAR accesses refused with SIGBUS.
@@ -131,8 +131,7 @@ struct vpm_device {
 	struct list_head reset_causes;
 	struct vpm_tracker tracker;
 	struct vpm_ones ones;
-	struct vpm_ring *ring;
-	int ring_index;
+	struct vpm_ring __rcu *ring;
 	struct vpm_sparse sparse[PCI_STD_NUM_BARS];
 	struct dentry *debugfs;
 	atomic_long_t refused;

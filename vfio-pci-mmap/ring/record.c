@@ -12,7 +12,7 @@
 #include <linux/limits.h>
 #include <linux/string.h>
 #include "vpm.h"
-#include "ring_record.h"
+#include "record.h"
 #include <kunit/visibility.h>
 
 /**

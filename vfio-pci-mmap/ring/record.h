@@ -2,14 +2,14 @@
 /*
  * Fault ring records: which records a producer may hand in, how the ring
  * stamps them, and the debugfs inject line that describes them.  Pure
- * functions of their arguments; see ring_record.c.
+ * functions of their arguments; see record.c.
  */
 #ifndef VFIO_PCI_MMAP_RING_RECORD_H
 #define VFIO_PCI_MMAP_RING_RECORD_H
 
 #include <linux/bits.h>
 #include <linux/types.h>
-#include "../include/uapi/linux/vfio_pci_mmap.h"
+#include "../../include/uapi/linux/vfio_pci_mmap.h"
 
 enum vpm_state;
 

@@ -9,7 +9,7 @@
  */
 #include <linux/log2.h>
 #include <linux/minmax.h>
-#include "ring_index.h"
+#include "index.h"
 #include <kunit/visibility.h>
 
 static_assert(VPM_RING_RECORD_SIZE == 64);

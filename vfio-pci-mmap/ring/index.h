@@ -2,14 +2,14 @@
 /*
  * Fault ring index arithmetic: the layout of the ring region, the window
  * a consumer index must lie in, and where a free-running index lands.
- * Pure functions of their arguments; see ring_index.c.
+ * Pure functions of their arguments; see index.c.
  */
 #ifndef VFIO_PCI_MMAP_RING_INDEX_H
 #define VFIO_PCI_MMAP_RING_INDEX_H
 
 #include <linux/mm.h>
 #include <linux/types.h>
-#include "../include/uapi/linux/vfio_pci_mmap.h"
+#include "../../include/uapi/linux/vfio_pci_mmap.h"
 
 #define VPM_RING_RECORD_SIZE	sizeof(struct vfio_pci_mmap_fault_record)
 /* The pages of the region: header, consumer index, then the entries. */
