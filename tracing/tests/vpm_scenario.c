@@ -29,8 +29,8 @@
  * counts) and exits nonzero if any check failed; the trace is judged
  * separately.  Only the VFIO uapi, sysfs, debugfs and tracefs.
  */
-#include "../../tests/user/vfio_test.h"
-#include "../../tests/ring/ring_lib.h"
+#include "vfio_test.h"
+#include "ring_lib.h"
 
 #include <fcntl.h>
 #include <limits.h>

@@ -1,6 +1,0 @@
-// SPDX-License-Identifier: GPL-2.0-only
-/*
- * The test library's source is tests/lib/vfio_test.c.  This forwarder remains only
- * for tracing/tests/Makefile, which still compiles it from here.
- */
-#include "../lib/vfio_test.c"
