@@ -95,23 +95,13 @@ static int vpm_state_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vpm_state);
 
-static int vpm_refused_show(struct seq_file *s, void *unused)
+/* A counter of the device: the file's private data is the atomic_long_t. */
+static int vpm_counter_show(struct seq_file *s, void *unused)
 {
-	struct vpm_device *vpm = s->private;
-
-	seq_printf(s, "%ld\n", atomic_long_read(&vpm->refused));
+	seq_printf(s, "%ld\n", atomic_long_read(s->private));
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(vpm_refused);
-
-static int vpm_blocked_show(struct seq_file *s, void *unused)
-{
-	struct vpm_device *vpm = s->private;
-
-	seq_printf(s, "%ld\n", atomic_long_read(&vpm->blocked));
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(vpm_blocked);
+DEFINE_SHOW_ATTRIBUTE(vpm_counter);
 
 static int vpm_policy_dbg_show(struct seq_file *s, void *unused)
 {
@@ -214,10 +204,10 @@ void vpm_debugfs_add(struct vpm_device *vpm)
 			    &vpm_mappings_fops);
 	debugfs_create_file("state", 0400, vpm->debugfs, vpm,
 			    &vpm_state_fops);
-	debugfs_create_file("refused", 0400, vpm->debugfs, vpm,
-			    &vpm_refused_fops);
-	debugfs_create_file("blocked", 0400, vpm->debugfs, vpm,
-			    &vpm_blocked_fops);
+	debugfs_create_file("refused", 0400, vpm->debugfs, &vpm->refused,
+			    &vpm_counter_fops);
+	debugfs_create_file("blocked", 0400, vpm->debugfs, &vpm->blocked,
+			    &vpm_counter_fops);
 	debugfs_create_file("policy", 0400, vpm->debugfs, vpm,
 			    &vpm_policy_dbg_fops);
 	debugfs_create_file("hold_window", 0200, vpm->debugfs, vpm,
