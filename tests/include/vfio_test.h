@@ -69,6 +69,9 @@ void vt_bail(const char *fmt, ...);
 __attribute__((format(printf, 2, 3)))
 void vt_skip_check(const char *reason, const char *fmt, ...);
 int vt_exit(void);
+/* Check that r (0 or -errno) is 0, printed as "<fmt...> (0|strerror)". */
+__attribute__((format(printf, 2, 3)))
+bool vt_check_ok(int r, const char *fmt, ...);
 
 /* Tiny assertion macros: each prints one line and evaluates to the result. */
 #define CHECK(cond, ...) vt_check(!!(cond), __VA_ARGS__)
@@ -255,6 +258,8 @@ long vt_mapping_faults(const char *bdf, int pid, uint64_t addr);
 bool vt_mapping_matches(const struct vt_mapping *m, uint32_t region,
 			uint64_t start, uint64_t end, uint64_t pgoff_pages);
 
+/* <debugfs>/<bdf>/<name> without trailing newlines and blanks; 0 or -errno. */
+int vt_read_debugfs(const char *bdf, const char *name, char *buf, size_t len);
 /* Contents of <debugfs>/<bdf>/state (one word), or -errno. */
 int vt_read_state(const char *bdf, char *buf, size_t len);
 /* <debugfs>/<bdf>/refused: BAR accesses refused with SIGBUS, or -errno. */
@@ -280,5 +285,41 @@ int vt_write_file(const char *path, const char *s);
 int vt_write_file_flags(const char *path, const char *s, int flags);
 int vt_read_file(const char *path, char *buf, size_t len);
 bool vt_path_exists(const char *path);
+
+/* /sys/bus/pci/devices/<bdf>/reset into path, or vt_skip() if absent. */
+void vt_reset_path_or_skip(const char *bdf, char *path, size_t len);
+
+/*
+ * Map page 0 of edu's BAR0 with prot (MAP_SHARED) and warm up the probes;
+ * NULL after the failed check "mmap BAR0 page 0".  Then one probe read of
+ * the identification register: *res is its enum vt_probe, *v the value.
+ */
+volatile char *vt_map_edu(struct vt_dev *d, int prot, int *res, uint32_t *v);
+
+/* ------------------------------------------------------------------ */
+/* tracefs                                                             */
+
+#define VT_TRACEFS "/sys/kernel/tracing"
+
+/* Write s to <tracefs>/<file>; 0 or -errno. */
+int vt_trace_write(const char *file, const char *s);
+/*
+ * Mount tracefs if needed, set the global trace clock and enable the
+ * driver's events (NULL-terminated names under events/vfio_pci_mmap/),
+ * then clear the buffer (4 MiB) and turn tracing on.  -ENOENT, with the
+ * events left disabled, if tracefs or an event is missing.
+ */
+int vt_trace_start(const char *const *events);
+/* Turn tracing off and disable the events again. */
+void vt_trace_stop(const char *const *events);
+/*
+ * Is line of the trace a vpm_state_change of dev ("dev=<bdf> ")?  If so,
+ * *in_window follows it into (-> resetting, counted in *windows) and out
+ * of (resetting ->) a reset window.
+ */
+bool vt_trace_window(const char *line, const char *dev, bool *in_window,
+		     long *windows);
+/* <tracefs>/trace opened for reading, checked as "read the trace"; or NULL. */
+FILE *vt_trace_open(void);
 
 #endif /* VFIO_TEST_H */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -95,6 +96,17 @@ void vt_bail(const char *fmt, ...)
 	putchar('\n');
 	fflush(stdout);
 	exit(1);
+}
+
+bool vt_check_ok(int r, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return vt_check(r == 0, "%s (%s)", what, r ? strerror(-r) : "0");
 }
 
 int vt_exit(void)
@@ -843,20 +855,31 @@ bool vt_mapping_matches(const struct vt_mapping *m, uint32_t region,
 	return (m->pgoff & mask) == pgoff_pages;
 }
 
-int vt_read_state(const char *bdf, char *buf, size_t len)
+/* Drop trailing newlines and blanks from buf. */
+static void vt_trim(char *buf)
+{
+	size_t l = strlen(buf);
+
+	while (l && (buf[l - 1] == '\n' || buf[l - 1] == ' '))
+		buf[--l] = '\0';
+}
+
+int vt_read_debugfs(const char *bdf, const char *name, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	int r;
-	size_t l;
 
-	snprintf(path, sizeof(path), VT_DEBUGFS_ROOT "/%s/state", bdf);
+	snprintf(path, sizeof(path), VT_DEBUGFS_ROOT "/%s/%s", bdf, name);
 	r = vt_read_file(path, buf, len);
 	if (r < 0)
 		return r;
-	l = strlen(buf);
-	while (l && (buf[l - 1] == '\n' || buf[l - 1] == ' '))
-		buf[--l] = '\0';
+	vt_trim(buf);
 	return 0;
+}
+
+int vt_read_state(const char *bdf, char *buf, size_t len)
+{
+	return vt_read_debugfs(bdf, "state", buf, len);
 }
 
 long vt_read_refused(const char *bdf)
@@ -889,7 +912,6 @@ int vt_read_param(const char *name, char *buf, size_t len)
 	char path[PATH_MAX], raw[256];
 	char *lb, *rb;
 	int r;
-	size_t l;
 
 	snprintf(path, sizeof(path), "/sys/module/vfio_pci_mmap/parameters/%s",
 		 name);
@@ -904,9 +926,7 @@ int vt_read_param(const char *name, char *buf, size_t len)
 	} else {
 		snprintf(buf, len, "%s", raw);
 	}
-	l = strlen(buf);
-	while (l && (buf[l - 1] == '\n' || buf[l - 1] == ' '))
-		buf[--l] = '\0';
+	vt_trim(buf);
 	return 0;
 }
 
@@ -950,4 +970,92 @@ int vt_count_lines(const char *bdf, int pid)
 	struct vt_mapping m[VT_MAX_MAPPINGS];
 
 	return vt_read_mappings_pid(bdf, pid, m, VT_MAX_MAPPINGS);
+}
+
+void vt_reset_path_or_skip(const char *bdf, char *path, size_t len)
+{
+	snprintf(path, len, "/sys/bus/pci/devices/%s/reset", bdf);
+	if (!vt_path_exists(path))
+		vt_skip("%s absent: no reset method", path);
+}
+
+volatile char *vt_map_edu(struct vt_dev *d, int prot, int *res, uint32_t *v)
+{
+	volatile char *map = vt_map(d, VFIO_PCI_BAR0_REGION_INDEX, 0, SZ_4K,
+				    0, 0, prot, MAP_SHARED);
+
+	if (!CHECK(map != MAP_FAILED, "mmap BAR0 page 0"))
+		return NULL;
+	vt_probe_warm();
+	*res = vt_probe_read32(map + EDU_REG_ID, v);
+	return map;
+}
+
+/* ------------------------------------------------------------------ */
+/* tracefs                                                             */
+
+int vt_trace_write(const char *file, const char *s)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), VT_TRACEFS "/%s", file);
+	return vt_write_file(path, s);
+}
+
+/* Write on ("1"/"0") to the enable file of each of the driver's events. */
+static int vt_trace_events(const char *const *events, const char *on)
+{
+	char file[256];
+	int r = 0;
+
+	for (; *events; events++) {
+		snprintf(file, sizeof(file), "events/vfio_pci_mmap/%s/enable",
+			 *events);
+		if (vt_trace_write(file, on))
+			r = -EIO;
+	}
+	return r;
+}
+
+int vt_trace_start(const char *const *events)
+{
+	if (!vt_path_exists(VT_TRACEFS "/trace"))
+		mount("tracefs", VT_TRACEFS, "tracefs", 0, NULL);
+	if (vt_trace_write("trace_clock", "global") ||
+	    vt_trace_events(events, "1")) {
+		vt_trace_events(events, "0");
+		return -ENOENT;
+	}
+	vt_trace_write("buffer_size_kb", "4096");
+	vt_trace_write("trace", "");
+	vt_trace_write("tracing_on", "1");
+	return 0;
+}
+
+void vt_trace_stop(const char *const *events)
+{
+	vt_trace_write("tracing_on", "0");
+	vt_trace_events(events, "0");
+}
+
+FILE *vt_trace_open(void)
+{
+	FILE *f = fopen(VT_TRACEFS "/trace", "r");
+
+	CHECK(f != NULL, "read the trace");
+	return f;
+}
+
+bool vt_trace_window(const char *line, const char *dev, bool *in_window,
+		     long *windows)
+{
+	if (!strstr(line, "vpm_state_change") || !strstr(line, dev))
+		return false;
+	if (strstr(line, "-> resetting")) {
+		*in_window = true;
+		(*windows)++;
+	} else if (strstr(line, "resetting ->")) {
+		*in_window = false;
+	}
+	return true;
 }

@@ -159,18 +159,28 @@ static inline bool vp_params(vp_policy *p)
 /* <debugfs>/<bdf>/policy without the trailing newline, or -errno. */
 static inline int vp_read_policy_file(const char *bdf, char *buf, size_t len)
 {
-	char path[PATH_MAX];
-	size_t l;
-	int r;
+	return vt_read_debugfs(bdf, "policy", buf, len);
+}
 
-	snprintf(path, sizeof(path), VT_DEBUGFS_ROOT "/%s/policy", bdf);
-	r = vt_read_file(path, buf, len);
-	if (r < 0)
-		return r;
-	l = strlen(buf);
-	while (l && (buf[l - 1] == '\n' || buf[l - 1] == ' '))
-		buf[--l] = '\0';
-	return 0;
+/*
+ * The start of every policy test on one device: parse the common options
+ * (BDF from env_bdf), skip unless the driver is ours and we are root, open
+ * the device and check its debugfs files.  Returns the BDF.
+ */
+static inline const char *vp_open(int argc, char **argv, const char *env_bdf,
+				  struct vt_dev *d)
+{
+	const char *bdf;
+
+	vt_parse_common_args(argc, argv, env_bdf, &bdf);
+	bdf = vt_require_bdf(bdf, env_bdf);
+	if (!vt_ours())
+		vt_skip("the access policy is vfio-pci-mmap's");
+	if (geteuid() != 0)
+		vt_skip("needs root for debugfs");
+	vt_open_or_skip(d, bdf);
+	vt_dbg_ready(bdf);
+	return bdf;
 }
 
 /* The hold_window hook and the cleanup that closes a window left open. */
@@ -226,10 +236,23 @@ static inline bool vp_hold_init(const char *bdf)
 	return true;
 }
 
+/* vp_hold_init() as the check "debugfs hold_window present". */
+static inline bool vp_require_hold(const char *bdf)
+{
+	return CHECK(vp_hold_init(bdf), "debugfs hold_window present");
+}
+
 /* Open (on) or close the held reset window; 0 or -errno. */
 static inline int vp_hold(bool on)
 {
 	return vt_write_file(vp_hold_path, on ? "1" : "0");
+}
+
+
+/* vp_hold(on), checked as "hold_window=0|1 (errno)"; true if it worked. */
+static inline bool vp_hold_check(bool on)
+{
+	return vt_check_ok(vp_hold(on), "hold_window=%d", on);
 }
 
 #endif /* MMAP_POLICY_H */

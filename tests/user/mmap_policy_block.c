@@ -22,28 +22,13 @@
 
 #include <pthread.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
-
-#define TR "/sys/kernel/tracing"
 
 static volatile char *map;
 static volatile int stop;
 static long reads, sigbus, badval;
 static uint32_t first_bad;
 
-static int tr_write(const char *file, const char *s)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), TR "/%s", file);
-	return vt_write_file(path, s);
-}
-
-static void tr_events(const char *on)
-{
-	tr_write("events/vfio_pci_mmap/vpm_state_change/enable", on);
-	tr_write("events/vfio_pci_mmap/vpm_fault/enable", on);
-}
+static const char *const events[] = { "vpm_state_change", "vpm_fault", NULL };
 
 static void *reader(void *arg)
 {
@@ -78,17 +63,9 @@ static void scan(FILE *f, const char *bdf, struct tally *t)
 
 	snprintf(dev, sizeof(dev), "dev=%s ", bdf);
 	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, dev))
+		if (!strstr(line, dev) ||
+		    vt_trace_window(line, dev, &in_window, &t->windows))
 			continue;
-		if (strstr(line, "vpm_state_change")) {
-			if (strstr(line, "-> resetting")) {
-				in_window = true;
-				t->windows++;
-			} else if (strstr(line, "resetting ->")) {
-				in_window = false;
-			}
-			continue;
-		}
 		if (!strstr(line, "vpm_fault:"))
 			continue;
 		t->faults++;
@@ -138,42 +115,24 @@ int main(int argc, char **argv)
 		vt_skip("the access policy is vfio-pci-mmap's");
 	if (geteuid() != 0)
 		vt_skip("needs root for the sysfs reset file and tracefs");
-	snprintf(rpath, sizeof(rpath), "/sys/bus/pci/devices/%s/reset", bdf);
-	if (!vt_path_exists(rpath))
-		vt_skip("%s absent: no reset method", rpath);
+	vt_reset_path_or_skip(bdf, rpath, sizeof(rpath));
 
 	vt_open_or_skip(&d, bdf);
-	if (!vp_require_feature(&d))
-		return vt_exit();
-	r = vp_get(&d, &p);
-	if (!CHECK(r == 0, "GET (%s)", r ? strerror(-r) : "0"))
+	if (!vp_require_feature(&d) || !vt_check_ok(vp_get(&d, &p), "GET"))
 		return vt_exit();
 	p.resetting = block ? VFIO_PCI_MMAP_POLICY_BLOCK : VFIO_PCI_MMAP_POLICY_SIGBUS;
 	p.block_timeout_ms = 10000;
-	r = vp_set(&d, &p);
-	if (!CHECK(r == 0, "SET resetting=%s (%s)", policy, r ? strerror(-r) : "0"))
+	if (!vt_check_ok(vp_set(&d, &p), "SET resetting=%s", policy))
 		return vt_exit();
 
-	map = vt_map(&d, VFIO_PCI_BAR0_REGION_INDEX, 0, SZ_4K, 0, 0,
-		     PROT_READ, MAP_SHARED);
-	if (!CHECK(map != MAP_FAILED, "mmap BAR0 page 0"))
+	map = vt_map_edu(&d, PROT_READ, &res, &v);
+	if (!map)
 		return vt_exit();
-	vt_probe_warm();
-	res = vt_probe_read32(map + EDU_REG_ID, &v);
 	CHECK(res == VT_ACCESS_OK && v == EDU_ID_VALUE, "BAR0 reads the edu id (%s 0x%x)",
 	      vt_probe_name(res), v);
 
-	if (!vt_path_exists(TR "/trace"))
-		mount("tracefs", TR, "tracefs", 0, NULL);
-	if (tr_write("trace_clock", "global") ||
-	    tr_write("events/vfio_pci_mmap/vpm_state_change/enable", "1") ||
-	    tr_write("events/vfio_pci_mmap/vpm_fault/enable", "1")) {
-		tr_events("0");
+	if (vt_trace_start(events))
 		vt_skip("no tracefs or no vpm_state_change/vpm_fault events");
-	}
-	tr_write("buffer_size_kb", "4096");
-	tr_write("trace", "");
-	tr_write("tracing_on", "1");
 
 	pthread_create(&th, NULL, reader, NULL);
 	t0 = vt_now();
@@ -188,12 +147,11 @@ int main(int argc, char **argv)
 	}
 	stop = 1;
 	pthread_join(th, NULL);
-	tr_write("tracing_on", "0");
-	tr_events("0");
+	vt_trace_stop(events);
 	CHECK(i == resets, "%d sysfs resets done (%.1f s)", i, vt_now() - t0);
 
-	f = fopen(TR "/trace", "r");
-	if (!CHECK(f != NULL, "read the trace"))
+	f = vt_trace_open();
+	if (!f)
 		return vt_exit();
 	scan(f, bdf, &t);
 	fclose(f);

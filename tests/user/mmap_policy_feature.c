@@ -39,9 +39,7 @@ static const char *bdf;
 /* GET into *p, as a check. */
 static bool get_ok(vp_policy *p, const char *what)
 {
-	int r = vp_get(&d, p);
-
-	return CHECK(r == 0, "%s: GET (%s)", what, r ? strerror(-r) : "0");
+	return vt_check_ok(vp_get(&d, p), "%s: GET", what);
 }
 
 /* GET returns exactly *want. */
@@ -87,9 +85,7 @@ static void expect_set_fails(const vp_policy *p, uint32_t argsz, int e,
 
 static bool set_ok(const vp_policy *p, const char *what)
 {
-	int r = vp_set(&d, p);
-
-	return CHECK(r == 0, "%s: SET (%s)", what, r ? strerror(-r) : "0");
+	return vt_check_ok(vp_set(&d, p), "%s: SET", what);
 }
 
 static void bad_input(const vp_policy *base)
@@ -167,11 +163,9 @@ static ssize_t access_in_window(bool write, uint64_t off, uint32_t *v,
 	pthread_t th;
 	double t_open, t0, t1;
 	ssize_t r;
-	int h;
 
 	t_open = vt_now();
-	h = vp_hold(true);
-	if (!CHECK(h == 0, "hold_window=1 (%s)", h ? strerror(-h) : "0"))
+	if (!vp_hold_check(true))
 		return -EPERM;
 	vt_expect_state(bdf, "resetting");
 	if (close_ms)
@@ -189,8 +183,7 @@ static ssize_t access_in_window(bool write, uint64_t off, uint32_t *v,
 		CHECK(c.ret == 0, "hold_window=0 from another thread (%s)",
 		      c.ret ? strerror(-c.ret) : "0");
 	} else {
-		h = vp_hold(false);
-		CHECK(h == 0, "hold_window=0 (%s)", h ? strerror(-h) : "0");
+		vp_hold_check(false);
 	}
 	vt_expect_state(bdf, "enabled");
 	return r;
@@ -340,19 +333,10 @@ int main(int argc, char **argv)
 	char a[160], b[160];
 	const char *why = "?";
 	bool have_params;
-	int r, h;
+	int r;
 
-	vt_parse_common_args(argc, argv, "EDU_BDF", &bdf);
-	bdf = vt_require_bdf(bdf, "EDU_BDF");
-	if (!vt_ours())
-		vt_skip("the access policy is vfio-pci-mmap's");
-	if (geteuid() != 0)
-		vt_skip("needs root for debugfs");
-	vt_open_or_skip(&d, bdf);
-	vt_dbg_ready(bdf);
-	if (!vp_require_feature(&d))
-		return vt_exit();
-	if (!CHECK(vp_hold_init(bdf), "debugfs hold_window present"))
+	bdf = vp_open(argc, argv, "EDU_BDF", &d);
+	if (!vp_require_feature(&d) || !vp_require_hold(bdf))
 		return vt_exit();
 
 	/* 1. Defaults, GET and SET. */
@@ -396,16 +380,14 @@ int main(int argc, char **argv)
 	/* 2. Bad input, then EBUSY. */
 	bad_input(&p3);
 
-	h = vp_hold(true);
-	if (CHECK(h == 0, "hold_window=1 (%s)", h ? strerror(-h) : "0")) {
+	if (vp_hold_check(true)) {
 		vt_expect_state(bdf, "resetting");
 		r = vp_set(&d, &p1);
 		CHECK(r == -EBUSY, "SET inside a reset window fails with EBUSY (%s)",
 		      r ? strerror(-r) : "success");
 		r = vp_get(&d, &g);
 		vt_note("GET inside the window: %s", r ? strerror(-r) : "0");
-		h = vp_hold(false);
-		CHECK(h == 0, "hold_window=0 (%s)", h ? strerror(-h) : "0");
+		vp_hold_check(false);
 		vt_expect_state(bdf, "enabled");
 		expect_unchanged(&p3, "after EBUSY in a window");
 	}

@@ -120,12 +120,48 @@ static void finish(struct child *c)
 	close(c->rep);
 }
 
-static int hold(bool on)
+/* SIGKILL the child, reap it and close its pipes. */
+static void abandon(struct child *c)
 {
-	int h = vp_hold(on);
+	int st;
 
-	CHECK(h == 0, "hold_window=%d (%s)", on, h ? strerror(-h) : "0");
-	return h;
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, &st, 0);
+	finish(c);
+}
+
+/* Open the window for a spawned child; on failure the child is abandoned. */
+static bool open_window(struct child *c)
+{
+	if (vp_hold_check(true))
+		return true;
+	abandon(c);
+	return false;
+}
+
+/* The child's report into *rep; rep->res is -1 if there is none. */
+static void read_report(struct child *c, struct report *rep)
+{
+	if (read(c->rep, rep, sizeof(*rep)) != (ssize_t)sizeof(*rep))
+		rep->res = -1;
+}
+
+/* Let the child touch, wait 300 ms: has it exited (status in *st)? */
+static bool exited_after_go(struct child *c, int *st)
+{
+	CHECK(go(c), "the child is about to touch BAR0");
+	usleep(300000);
+	return waitpid(c->pid, st, WNOHANG) == c->pid;
+}
+
+/* GET, then SET resetting=block with block_timeout_ms ms, as checks. */
+static bool set_block(vp_policy *p, uint32_t ms)
+{
+	if (!vt_check_ok(vp_get(&d, p), "GET"))
+		return false;
+	p->resetting = VFIO_PCI_MMAP_POLICY_BLOCK;
+	p->block_timeout_ms = ms;
+	return vt_check_ok(vp_set(&d, p), "SET resetting=block block_timeout_ms=%u", ms);
 }
 
 /* 1. The window closes 300 ms after the touch. */
@@ -137,30 +173,19 @@ static void wait_then_map(void)
 	bool exited;
 
 	vt_note("== a fault waits for the window, then maps the device");
-	if (!CHECK(spawn(&c), "fork a child"))
+	if (!CHECK(spawn(&c), "fork a child") || !open_window(&c))
 		return;
-	if (hold(true)) {
-		kill(c.pid, SIGKILL);
-		waitpid(c.pid, &st, 0);
-		finish(&c);
-		return;
-	}
 	vt_expect_state(bdf, "resetting");
-	CHECK(go(&c), "the child is about to touch BAR0");
-	usleep(300000);
-	exited = waitpid(c.pid, &st, WNOHANG) == c.pid;
+	exited = exited_after_go(&c, &st);
 	CHECK(!exited, "300 ms later the child's touch is still waiting (%s)",
 	      exited ? "it exited" : "running");
-	hold(false);
+	vp_hold_check(false);
 	if (!exited && !reap_within(c.pid, 5000, &st)) {
 		CHECK(0, "the child finished within 5 s of the window closing");
-		kill(c.pid, SIGKILL);
-		waitpid(c.pid, &st, 0);
-		finish(&c);
+		abandon(&c);
 		return;
 	}
-	if (read(c.rep, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
-		rep.res = -1;
+	read_report(&c, &rep);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == TOUCH_OK,
 	      "after the window closed the touch read the edu id (%s, 0x%x, exit %d)",
 	      vt_probe_name(rep.res), rep.value, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
@@ -179,17 +204,9 @@ static void kill_waiter(void)
 	double t0;
 
 	vt_note("== a waiting fault is killable");
-	if (!CHECK(spawn(&c), "fork a child"))
+	if (!CHECK(spawn(&c), "fork a child") || !open_window(&c))
 		return;
-	if (hold(true)) {
-		kill(c.pid, SIGKILL);
-		waitpid(c.pid, &st, 0);
-		finish(&c);
-		return;
-	}
-	CHECK(go(&c), "the child is about to touch BAR0");
-	usleep(300000);
-	exited = waitpid(c.pid, &st, WNOHANG) == c.pid;
+	exited = exited_after_go(&c, &st);
 	CHECK(!exited, "300 ms later the child has not exited (%s %d)",
 	      !exited ? "running" : WIFSIGNALED(st) ? "signal" : "exit",
 	      !exited ? 0 : WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
@@ -206,7 +223,7 @@ static void kill_waiter(void)
 			waitpid(c.pid, &st, 0);
 	}
 	vt_expect_state(bdf, "resetting");
-	hold(false);
+	vp_hold_check(false);
 	vt_expect_state(bdf, "enabled");
 	finish(&c);
 }
@@ -219,29 +236,16 @@ static void timeout(void)
 	struct child c;
 	double t_open, from_open, took;
 	long ref0, ref1;
-	int st = 0, r;
+	int st = 0;
 	bool reaped;
 
 	vt_note("== block_timeout_ms bounds the wait");
-	r = vp_get(&d, &p);
-	if (!CHECK(r == 0, "GET (%s)", r ? strerror(-r) : "0"))
-		return;
-	p.resetting = VFIO_PCI_MMAP_POLICY_BLOCK;
-	p.block_timeout_ms = 400;
-	r = vp_set(&d, &p);
-	if (!CHECK(r == 0, "SET resetting=block block_timeout_ms=400 (%s)",
-		   r ? strerror(-r) : "0"))
-		return;
-	if (!CHECK(spawn(&c), "fork a child"))
+	if (!set_block(&p, 400) || !CHECK(spawn(&c), "fork a child"))
 		return;
 	ref0 = vt_read_refused(bdf);
 	t_open = vt_now();
-	if (hold(true)) {
-		kill(c.pid, SIGKILL);
-		waitpid(c.pid, &st, 0);
-		finish(&c);
+	if (!open_window(&c))
 		return;
-	}
 	CHECK(go(&c), "the child is about to touch BAR0");
 	reaped = reap_within(c.pid, 5000, &st);
 	if (!CHECK(reaped, "the child finished within 5 s of the window opening")) {
@@ -249,9 +253,8 @@ static void timeout(void)
 		waitpid(c.pid, &st, 0);
 	}
 	ref1 = vt_read_refused(bdf);
-	hold(false);
-	if (read(c.rep, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
-		rep.res = -1;
+	vp_hold_check(false);
+	read_report(&c, &rep);
 	from_open = (rep.t_end - t_open) * 1e3;
 	took = (rep.t_end - rep.t_start) * 1e3;
 	CHECK(rep.res == VT_ACCESS_SIGBUS && WIFEXITED(st) && WEXITSTATUS(st) == TOUCH_SIGBUS,
@@ -269,36 +272,16 @@ int main(int argc, char **argv)
 {
 	uint32_t v = 0;
 	vp_policy p;
-	int res, r;
+	int res;
 
-	vt_parse_common_args(argc, argv, "EDU_BDF", &bdf);
-	bdf = vt_require_bdf(bdf, "EDU_BDF");
-	if (!vt_ours())
-		vt_skip("the access policy is vfio-pci-mmap's");
-	if (geteuid() != 0)
-		vt_skip("needs root for debugfs");
-	vt_open_or_skip(&d, bdf);
-	vt_dbg_ready(bdf);
-	if (!vp_require_feature(&d))
-		return vt_exit();
-	if (!CHECK(vp_hold_init(bdf), "debugfs hold_window present"))
-		return vt_exit();
-	r = vp_get(&d, &p);
-	if (!CHECK(r == 0, "GET (%s)", r ? strerror(-r) : "0"))
-		return vt_exit();
-	p.resetting = VFIO_PCI_MMAP_POLICY_BLOCK;
-	p.block_timeout_ms = 10000;
-	r = vp_set(&d, &p);
-	if (!CHECK(r == 0, "SET resetting=block block_timeout_ms=10000 (%s)",
-		   r ? strerror(-r) : "0"))
+	bdf = vp_open(argc, argv, "EDU_BDF", &d);
+	if (!vp_require_feature(&d) || !vp_require_hold(bdf) ||
+	    !set_block(&p, 10000))
 		return vt_exit();
 
-	map = vt_map(&d, VFIO_PCI_BAR0_REGION_INDEX, 0, SZ_4K, 0, 0,
-		     PROT_READ | PROT_WRITE, MAP_SHARED);
-	if (!CHECK(map != MAP_FAILED, "mmap BAR0 page 0"))
+	map = vt_map_edu(&d, PROT_READ | PROT_WRITE, &res, &v);
+	if (!map)
 		return vt_exit();
-	vt_probe_warm();
-	res = vt_probe_read32(map + EDU_REG_ID, &v);
 	CHECK(res == VT_ACCESS_OK && v == EDU_ID_VALUE,
 	      "BAR0 reads the edu id before any window (%s 0x%x)", vt_probe_name(res), v);
 

@@ -145,6 +145,16 @@ static void expect_child(bool want_ones, bool do_write, const char *what)
 	      WIFEXITED(st) ? WEXITSTATUS(st) : 0xff, st);
 }
 
+/* A read at p takes no fault and returns all-ones, as the check what. */
+static void expect_ones(volatile char *p, const char *what)
+{
+	uint32_t v = 0;
+	int res = vt_probe_read32(p, &v);
+
+	CHECK(res == VT_ACCESS_OK && v == ONES, "%s (%s 0x%x)", what,
+	      vt_probe_name(res), v);
+}
+
 static bool memory(bool on)
 {
 	int r = vt_set_memory_enable(&d, on);
@@ -172,14 +182,7 @@ int main(int argc, char **argv)
 	vp_policy p;
 	int r, res;
 
-	vt_parse_common_args(argc, argv, "IVSHMEM_BDF", &bdf);
-	bdf = vt_require_bdf(bdf, "IVSHMEM_BDF");
-	if (!vt_ours())
-		vt_skip("the access policy is vfio-pci-mmap's");
-	if (geteuid() != 0)
-		vt_skip("needs root for debugfs");
-	vt_open_or_skip(&d, bdf);
-	vt_dbg_ready(bdf);
+	bdf = vp_open(argc, argv, "IVSHMEM_BDF", &d);
 	if (vt_region_info(&d, BAR, &reg) || reg.size < SZ_2M ||
 	    !(reg.flags & VFIO_REGION_INFO_FLAG_MMAP))
 		vt_skip("BAR2 is not a mappable region of 2 MiB or more");
@@ -200,12 +203,10 @@ int main(int argc, char **argv)
 	expect_all(b, false, "enabled: B");
 	pread_expect(W_OFF, pat(W_OFF), "enabled");
 
-	r = vp_get(&d, &p);
-	if (!CHECK(r == 0, "GET (%s)", r ? strerror(-r) : "0"))
+	if (!vt_check_ok(vp_get(&d, &p), "GET"))
 		return vt_exit();
 	p.mem_disabled = VFIO_PCI_MMAP_POLICY_ONES;
-	r = vp_set(&d, &p);
-	if (!CHECK(r == 0, "SET mem_disabled=ones (%s)", r ? strerror(-r) : "0"))
+	if (!vt_check_ok(vp_set(&d, &p), "SET mem_disabled=ones"))
 		return vt_exit();
 	ref0 = vt_read_refused(bdf);
 
@@ -214,10 +215,8 @@ int main(int argc, char **argv)
 		return vt_exit();
 	expect_all(a, true, "window 1: A");
 	expect_all(b, true, "window 1: B");
-	v = 0;
-	res = vt_probe_read32(a + SZ_2M - 4, &v);
-	CHECK(res == VT_ACCESS_OK && v == ONES,
-	      "window 1: the last word of A reads all-ones (%s 0x%x)", vt_probe_name(res), v);
+	expect_ones(a + SZ_2M - 4,
+		    "window 1: the last word of A reads all-ones");
 	expect_child(true, false, "window 1");
 	pread_expect(W_OFF, ONES, "window 1");
 
@@ -227,23 +226,14 @@ int main(int argc, char **argv)
 	v = 0;
 	res = vt_probe_read32(a + W_OFF, &v);
 	vt_note("window 1: A reads 0x%x where it wrote (%s)", v, vt_probe_name(res));
-	v = 0;
-	res = vt_probe_read32(a + W_OFF + 4, &v);
-	CHECK(res == VT_ACCESS_OK && v == ONES,
-	      "window 1: A, next word of the written page, reads all-ones (%s 0x%x)",
-	      vt_probe_name(res), v);
-	v = 0;
-	res = vt_probe_read32(b + W_OFF, &v);
-	CHECK(res == VT_ACCESS_OK && v == ONES,
-	      "window 1: B at the offset A wrote reads all-ones (%s 0x%x)",
-	      vt_probe_name(res), v);
+	expect_ones(a + W_OFF + 4,
+		    "window 1: A, next word of the written page, reads all-ones");
+	expect_ones(b + W_OFF,
+		    "window 1: B at the offset A wrote reads all-ones");
 	expect_all(b, true, "window 1, after A's write: B");
 	expect_child(true, true, "window 1, after A's write");
-	v = 0;
-	res = vt_probe_read32(b + C_OFF, &v);
-	CHECK(res == VT_ACCESS_OK && v == ONES,
-	      "window 1: the child's write through B does not show in the parent's B (%s 0x%x)",
-	      vt_probe_name(res), v);
+	expect_ones(b + C_OFF,
+		    "window 1: the child's write through B does not show in the parent's B");
 	pread_expect(W_OFF, ONES, "window 1, after A's write");
 	w = 0xabcdef01u;
 	r = (int)vt_region_pwrite(&d, BAR, P_OFF, &w, 4);
@@ -271,19 +261,13 @@ int main(int argc, char **argv)
 	/* Second window: all-ones everywhere, where window 1 wrote too. */
 	if (!memory(false))
 		return vt_exit();
-	v = 0;
-	res = vt_probe_read32(a + W_OFF, &v);
-	CHECK(res == VT_ACCESS_OK && v == ONES,
-	      "window 2: A reads all-ones where window 1 wrote (%s 0x%x)",
-	      vt_probe_name(res), v);
+	expect_ones(a + W_OFF,
+		    "window 2: A reads all-ones where window 1 wrote");
 	expect_all(a, true, "window 2: A");
 	expect_all(b, true, "window 2: B");
 	expect_child(true, false, "window 2");
-	v = 0;
-	res = vt_probe_read32(b + C_OFF, &v);
-	CHECK(res == VT_ACCESS_OK && v == ONES,
-	      "window 2: B reads all-ones where the child wrote in window 1 (%s 0x%x)",
-	      vt_probe_name(res), v);
+	expect_ones(b + C_OFF,
+		    "window 2: B reads all-ones where the child wrote in window 1");
 
 	if (!memory(true))
 		return vt_exit();
@@ -292,9 +276,7 @@ int main(int argc, char **argv)
 
 	/* mem_disabled=sigbus. */
 	p.mem_disabled = VFIO_PCI_MMAP_POLICY_SIGBUS;
-	r = vp_set(&d, &p);
-	if (CHECK(r == 0, "SET mem_disabled=sigbus (%s)", r ? strerror(-r) : "0") &&
-	    memory(false)) {
+	if (vt_check_ok(vp_set(&d, &p), "SET mem_disabled=sigbus") && memory(false)) {
 		ref0 = vt_read_refused(bdf);
 		res = vt_probe_read32(a + W_OFF, &v);
 		CHECK(res == VT_ACCESS_SIGBUS, "sigbus: a read through A takes SIGBUS (%s)",

@@ -26,13 +26,9 @@ int main(int argc, char **argv)
 	vt_open_or_skip(&d, bdf);
 	dbg = vt_dbg_ready(bdf);
 
-	map = vt_map(&d, VFIO_PCI_BAR0_REGION_INDEX, 0, SZ_4K, 0, 0,
-		     PROT_READ | PROT_WRITE, MAP_SHARED);
-	if (!CHECK(map != MAP_FAILED, "mmap BAR0 page 0"))
+	map = vt_map_edu(&d, PROT_READ | PROT_WRITE, &res, &v);
+	if (!map)
 		return vt_exit();
-
-	vt_probe_warm();
-	res = vt_probe_read32(map + EDU_REG_ID, &v);
 	CHECK(res == VT_ACCESS_OK && v == EDU_ID_VALUE,
 	      "read before reset: %s 0x%x", vt_probe_name(res), v);
 	vt_expect_state(bdf, "enabled");

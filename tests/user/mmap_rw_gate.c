@@ -23,19 +23,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define TR "/sys/kernel/tracing"
-
-static int tr_write(const char *file, const char *s)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), TR "/%s", file);
-	return vt_write_file(path, s);
-}
+static const char *const events[] = { "vpm_state_change", NULL };
 
 struct tally {
 	long windows, inside_ok, inside_refused, outside_ok, refused_other;
@@ -55,15 +46,8 @@ static void scan(FILE *f, const char *bdf, struct tally *t)
 	while (fgets(line, sizeof(line), f)) {
 		char *m;
 
-		if (strstr(line, "vpm_state_change") && strstr(line, dev)) {
-			if (strstr(line, "-> resetting")) {
-				in_window = true;
-				t->windows++;
-			} else if (strstr(line, "resetting ->")) {
-				in_window = false;
-			}
+		if (vt_trace_window(line, dev, &in_window, &t->windows))
 			continue;
-		}
 		m = strstr(line, "rwgate ");
 		if (!m)
 			continue;
@@ -118,18 +102,10 @@ int main(int argc, char **argv)
 		vt_skip("the reset window is vfio-pci-mmap's");
 	if (geteuid() != 0)
 		vt_skip("needs root for the sysfs reset file and tracefs");
-	snprintf(rpath, sizeof(rpath), "/sys/bus/pci/devices/%s/reset", bdf);
-	if (!vt_path_exists(rpath))
-		vt_skip("%s absent: no reset method", rpath);
-	if (!vt_path_exists(TR "/trace_marker"))
-		mount("tracefs", TR, "tracefs", 0, NULL);
-	if (tr_write("trace_clock", "global") ||
-	    tr_write("events/vfio_pci_mmap/vpm_state_change/enable", "1"))
+	vt_reset_path_or_skip(bdf, rpath, sizeof(rpath));
+	if (vt_trace_start(events))
 		vt_skip("no tracefs or no vpm_state_change event");
-	tr_write("buffer_size_kb", "4096");
-	tr_write("trace", "");
-	tr_write("tracing_on", "1");
-	mk = open(TR "/trace_marker", O_WRONLY);
+	mk = open(VT_TRACEFS "/trace_marker", O_WRONLY);
 	if (mk < 0)
 		vt_skip("trace_marker: %s", strerror(errno));
 
@@ -161,13 +137,12 @@ int main(int argc, char **argv)
 			dprintf(mk, "rwgate end %ld %s\n", n,
 				r == -EAGAIN ? "EAGAIN" : strerror((int)-r));
 	}
-	tr_write("tracing_on", "0");
-	tr_write("events/vfio_pci_mmap/vpm_state_change/enable", "0");
+	vt_trace_stop(events);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "%d sysfs resets done", resets);
 
-	f = fopen(TR "/trace", "r");
-	if (!CHECK(f != NULL, "read the trace"))
+	f = vt_trace_open();
+	if (!f)
 		return vt_exit();
 	scan(f, bdf, &t);
 	fclose(f);
