@@ -67,8 +67,9 @@ need-kver:
 
 build: module user
 
+# Both builds: vfio-pci-mmap.ko and the drop-in vfio-pci.ko (dropin.h).
 module: need-kver
-	$(MAKE) -C $(KERNELDIR) M=$(CURDIR) W=1 modules
+	$(MAKE) -C $(KERNELDIR) M=$(CURDIR) W=1 VPM_DROPIN=1 modules
 
 # For dkms and packagers: make KERNELDIR=/lib/modules/<release>/build modules
 modules:
@@ -83,7 +84,7 @@ $(BUILD)/%: tests/demo/%.c
 
 sparse: need-kver
 	@mkdir -p $(BUILD)
-	$(MAKE) -C $(KERNELDIR) M=$(CURDIR) W=1 C=2 modules 2>&1 | tee $(BUILD)/sparse.log
+	$(MAKE) -C $(KERNELDIR) M=$(CURDIR) W=1 C=2 VPM_DROPIN=1 modules 2>&1 | tee $(BUILD)/sparse.log
 	@! grep -E '(warning|error):' $(BUILD)/sparse.log || \
 		{ echo "sparse or the compiler complained (above)" >&2; exit 1; }
 

@@ -23,7 +23,7 @@
 #include <linux/pci.h>
 #include <linux/wait.h>
 #include "vpm.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 /**
  * vpm_state_attach_core() - vfio-pci-core's config state exists from now on

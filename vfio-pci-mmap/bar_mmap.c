@@ -21,7 +21,7 @@
 #include <linux/pfn_t.h>
 #include "vpm.h"
 #include "sparse.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 /*
  * The rest of a PMD block is filled through apply_to_page_range(), one

@@ -19,7 +19,7 @@
 #include <linux/pm_runtime.h>
 #include <linux/uaccess.h>
 #include "vpm.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 union vpm_io_val {
 	u8 b;

@@ -24,7 +24,7 @@
 #include "vpm.h"
 #include "fault_ring.h"
 #include "ring/record.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 static struct dentry *vpm_debugfs_root;
 

@@ -19,9 +19,10 @@
 #include <linux/vfio_pci_core.h>
 #include "../include/uapi/linux/vfio_pci_mmap.h"
 #include "vpm.h"
+#include "dropin.h"
 #include "fault_ring.h"
 #include "sparse.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 bool vpm_param_msix_mappable = true;
 
@@ -286,7 +287,7 @@ static void vpm_request(struct vfio_device *core_vdev, unsigned int count)
 }
 
 static const struct vfio_device_ops vpm_ops = {
-	.name		= "vfio-pci-mmap",
+	.name		= VPM_DRIVER_NAME,
 	.init		= vpm_init_dev,
 	.release	= vfio_pci_core_release_dev,
 	.open_device	= vpm_open_device,
@@ -309,6 +310,8 @@ static int vpm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	struct vpm_device *vpm;
 	int ret;
 
+	if (vpm_dropin_denied(pdev))
+		return -EINVAL;
 	vpm = vfio_alloc_device(vpm_device, core.vdev, &pdev->dev, &vpm_ops);
 	if (IS_ERR(vpm))
 		return PTR_ERR(vpm);
@@ -316,7 +319,7 @@ static int vpm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	dev_set_drvdata(&pdev->dev, &vpm->core);
 	ret = vfio_pci_core_register_device(&vpm->core);
 	if (ret) {
-		pci_err(pdev, "vfio-pci-mmap: cannot register device: %d\n",
+		pci_err(pdev, VPM_DRIVER_NAME ": cannot register device: %d\n",
 			ret);
 		vfio_put_device(&vpm->core.vdev);
 		return ret;
@@ -344,10 +347,11 @@ static const struct pci_device_id vpm_table[] = {
 MODULE_DEVICE_TABLE(pci, vpm_table);
 
 static struct pci_driver vpm_driver = {
-	.name			= "vfio-pci-mmap",
+	.name			= VPM_DRIVER_NAME,
 	.id_table		= vpm_table,
 	.probe			= vpm_probe,
 	.remove			= vpm_remove,
+	.sriov_configure	= vpm_dropin_sriov_configure,
 	.err_handler		= &vpm_err_handlers,
 	.driver_managed_dma	= true,
 };
@@ -356,11 +360,15 @@ static int __init vpm_init(void)
 {
 	int ret;
 
+	vpm_dropin_init();
 	vpm_debugfs_init();
 	ret = pci_register_driver(&vpm_driver);
-	if (ret)
+	if (ret) {
 		vpm_debugfs_exit();
-	return ret;
+		return ret;
+	}
+	vpm_dropin_add_ids(&vpm_driver);
+	return 0;
 }
 
 static void __exit vpm_exit(void)

@@ -33,7 +33,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include "vpm.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 /* 256 MiB of private all-ones pages per device at most. */
 #define VPM_ONES_MAX_PRIVATE	65536

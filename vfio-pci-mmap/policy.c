@@ -24,7 +24,7 @@
 #include <linux/vfio.h>
 #include "../include/uapi/linux/vfio_pci_mmap.h"
 #include "vpm.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 static_assert(VPM_POLICY_AUTO == VFIO_PCI_MMAP_POLICY_AUTO);
 static_assert(VPM_POLICY_SIGBUS == VFIO_PCI_MMAP_POLICY_SIGBUS);

@@ -14,7 +14,7 @@
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 #include "vpm.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 /* The sparse mmap capability of BAR @index, appended to @caps. */
 static int vpm_add_sparse_cap(struct vpm_device *vpm, u32 index,

@@ -13,7 +13,7 @@
 #include <linux/sort.h>
 #include "vpm.h"
 #include "sparse.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 static int vpm_range_cmp(const void *a, const void *b)
 {

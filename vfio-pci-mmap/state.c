@@ -19,7 +19,7 @@
 #include "vpm.h"
 #include "fault_ring.h"
 #include "vfio_pci_mmap_trace.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 static const char * const vpm_state_names[VPM_STATE_NR] = {
 	VPM_STATE_LIST(VPM_NAMES_STRING, VPM_NAMES_STRING)

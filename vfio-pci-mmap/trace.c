@@ -4,7 +4,7 @@
  */
 #define CREATE_TRACE_POINTS
 #include "vfio_pci_mmap_trace.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 /* The KUnit tests attach probes to check what is traced. */
 EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vpm_state_change);

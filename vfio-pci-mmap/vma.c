@@ -28,7 +28,7 @@
 #include "vpm.h"
 #include "fault_ring.h"
 #include "vfio_pci_mmap_trace.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 /* Every kind of region the device file maps: one entry per kind. */
 static const struct vpm_region_ops *const vpm_region_kinds[] = {

@@ -16,7 +16,7 @@
 #include <linux/timekeeping.h>
 #include "vpm.h"
 #include "vfio_pci_mmap_trace.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 /**
  * vpm_zap() - remove user mappings of the device

@@ -40,7 +40,7 @@ debug)
 esac
 
 [ -d "$kdir" ] || vpm_die "no kernel build tree at $kdir"
-make -C "$kdir" M="$src" W=1 modules >&2 ||
+make -C "$kdir" M="$src" W=1 VPM_DROPIN=1 modules >&2 ||
 	vpm_die "building the module against $kdir failed"
 ko=$src/vfio-pci-mmap/vfio-pci-mmap.ko
 [ -f "$ko" ] || vpm_die "the build did not produce $ko"

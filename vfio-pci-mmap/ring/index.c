@@ -10,7 +10,7 @@
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include "index.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 static_assert(VPM_RING_RECORD_SIZE == 64);
 static_assert(PAGE_SIZE % VPM_RING_RECORD_SIZE == 0);

@@ -24,7 +24,7 @@
 #include "vpm.h"
 #include "fault_ring.h"
 #include "ring.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 #define VPM_RING_REGION_FLAGS	(VFIO_REGION_INFO_FLAG_READ |		\
 				 VFIO_REGION_INFO_FLAG_WRITE |		\

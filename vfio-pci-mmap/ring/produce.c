@@ -20,6 +20,7 @@
 #include "ring.h"
 #include "record.h"
 #include "vfio_pci_mmap_trace.h"
+#include "exports.h"
 
 /* At most this many records are written per hold of ring->lock. */
 #define VPM_RING_CHUNK		64U
@@ -225,7 +226,7 @@ int vfio_pci_mmap_report_fault(struct pci_dev *pdev,
 	rcu_read_unlock();
 	return ret;
 }
-EXPORT_SYMBOL_GPL(vfio_pci_mmap_report_fault);
+VPM_EXPORT_SYMBOL_GPL(vfio_pci_mmap_report_fault);
 
 /**
  * vpm_ring_report_refused() - record a BAR access refused with SIGBUS

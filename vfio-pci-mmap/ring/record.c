@@ -13,7 +13,7 @@
 #include <linux/string.h>
 #include "vpm.h"
 #include "record.h"
-#include <kunit/visibility.h>
+#include "exports.h"
 
 /**
  * vpm_ring_record_valid() - whether a caller's record may be produced
