@@ -25,6 +25,9 @@ VPM_PROG=setup
 # delegate, librsvg2-bin, listed here (the demo's devices.png needs it).
 # libkshark-dev needs libjson-c-dev and libglu1-mesa-dev for its headers
 # (the KernelShark plugin, tracing/kshark/) but does not depend on them.
+# dpdk and dpdk-dev (22.11: dpdk-testpmd and dpdk-devbind.py are in
+# dpdk-dev) and driverctl are for tests/guest/dpdk-suite.sh: DPDK's own
+# tools driving NICs bound to vfio-pci in the test VM.
 TOOLS=(
 	build-essential kmod xz-utils git python3
 	linux-source-6.12
@@ -34,6 +37,7 @@ TOOLS=(
 	dkms sparse busybox-static socat
 	flex bison bc libelf-dev libssl-dev ccache dwarves cpio
 	xvfb x11-apps xdotool imagemagick librsvg2-bin
+	dpdk dpdk-dev driverctl
 )
 MIN_FREE_GB=${VPM_MIN_FREE_GB:-15}
 update=0
