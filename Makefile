@@ -41,10 +41,10 @@ CHECK_OUT ?= $(BUILD)/check/manual
 
 # VM suites: every tests/guest/*.sh but the library, the KUnit runner (tier
 # kunit), the stress and fault-injection runs (debug kernel only) and the
-# traced demo, the packaged module's check (make fresh-check), and the DPDK
-# suite (its own device list, tests/vm/devices-nic.sh; run by hand, see
-# tests/guest/dpdk-suite.sh).  Each boots its own VM.
-VM_SUITES ?= $(filter-out lib kunit stress trace-demo fault-inject packaged dpdk-suite,$(basename $(notdir $(wildcard tests/guest/*.sh))))
+# traced demo and the packaged module's check (make fresh-check).  Each
+# boots its own VM; the DPDK suite with its own device list
+# (tests/vm/devices-nic.sh, from its vpm-vm-options line).
+VM_SUITES ?= $(filter-out lib kunit stress trace-demo fault-inject packaged,$(basename $(notdir $(wildcard tests/guest/*.sh))))
 # On the debug kernel: the behaviour suites, the stress run and fault injection.
 VM_SUITES_debug ?= smoke mmap-suite ring-suite gate-suite stress fault-inject
 

@@ -7,9 +7,8 @@
 # DPDK 22.11 only uses a device whose driver is named exactly "vfio-pci",
 # with the module vfio_pci loaded.
 #
-#   tests/vm/run.sh --devices tests/vm/devices-nic.sh tests/guest/dpdk-suite.sh
 #   tests/vm/run.sh --devices tests/vm/devices-nic.sh \
-#           tests/guest/dpdk-suite.sh VPM_DROPIN=1 [DROPIN_KO=PATH] [RESETS=N]
+#           tests/guest/dpdk-suite.sh [VPM_DROPIN=0|1] [DROPIN_KO=PATH] [RESETS=N]
 #
 # The devices (tests/vm/devices-nic.sh): an e1000e (E1000E_BDF) and a modern
 # virtio-net (VIRTIO_NET_BDF) on one QEMU hub, so that what one port sends
@@ -19,9 +18,10 @@
 #                default vfio-pci.ko beside the module run.sh loaded, as
 #                'make build' leaves it): vfio-pci-mmap is unloaded first
 #                (the two builds register the same tracepoints and debugfs
-#                directory).  Otherwise (default) the kernel's own
-#                vfio-pci, modprobe'd.  Either way the suite checks which
-#                one is loaded (the drop-in taints the kernel: out of tree).
+#                directory).  The default when that file exists.
+# VPM_DROPIN=0   the kernel's own vfio-pci, modprobe'd (the default when
+#                the drop-in was not built).  Either way the suite checks
+#                which one is loaded (the drop-in taints: out of tree).
 #
 # dpdk/load             the chosen vfio_pci module is loaded
 # dpdk/devbind          dpdk-devbind.py --bind=vfio-pci binds both NICs;
@@ -47,11 +47,15 @@
 . "$REPO/tests/guest/lib.sh"
 
 vpm_args dpdk-suite VPM_DROPIN DROPIN_KO RESETS -- "$@"
-VPM_DROPIN=${VPM_DROPIN:-0}
 if [ -n "${VPM_MODULE:-}" ]; then
 	DROPIN_KO=${DROPIN_KO:-${VPM_MODULE%/*}/vfio-pci.ko}
 else
 	DROPIN_KO=${DROPIN_KO:-$REPO/vfio-pci-mmap/vfio-pci.ko}
+fi
+# The project's drop-in when it was built, else the kernel's vfio-pci.
+if [ -z "${VPM_DROPIN:-}" ]; then
+	VPM_DROPIN=0
+	[ -f "$DROPIN_KO" ] && VPM_DROPIN=1
 fi
 RESETS=${RESETS:-10}
 NICS=("$E1000E_BDF" "$VIRTIO_NET_BDF")
@@ -265,7 +269,7 @@ forward() {
 	tp_cmd "start tx_first 4" "io packet forwarding" 60 || { tp_kill; return 1; }
 	sleep "${FORWARD_SECONDS:-8}"
 	maps_detail=""
-	mappings_check
+	[ -n "${NO_MAPS:-}" ] || mappings_check
 	tp_stats || { tp_kill; return 1; }
 	tp_cmd stop "Done." 60
 	tp_quit
@@ -285,6 +289,25 @@ tp_reap
 grep -q 'dpdk/mappings' "$OUT/results" ||
 	vpm_skip dpdk/mappings "testpmd did not get to forwarding"
 vpm_prefix "testpmd-forward.log| " <"$T/forward.log" >"$OUT/testpmd-forward.log"
+
+# --- dpdk/msix-table-only ------------------------------------------------------------
+# msix_mappable=0 leaves only the MSI-X table pages out of the BARs' sparse
+# areas (the PBA stays mappable, as vfio-pci before 4.16): DPDK 22.11, which
+# maps a BAR around the table only, drives the e1000e (MSI-X in BAR3).
+forward_table_only() {
+	local rc
+	echo 0 >/sys/module/vfio_pci/parameters/msix_mappable || return 1
+	NO_MAPS=1 FORWARD_SECONDS=4 forward
+	rc=$?
+	echo 1 >/sys/module/vfio_pci/parameters/msix_mappable
+	return $rc
+}
+if [ "$VPM_DROPIN" = 1 ]; then
+	vpm_run_for dpdk/msix-table-only 600 forward_table_only
+	tp_reap
+else
+	vpm_skip dpdk/msix-table-only "msix_mappable is the drop-in's parameter"
+fi
 
 # --- dpdk/reset-survives -------------------------------------------------------------
 reset_survives() {
