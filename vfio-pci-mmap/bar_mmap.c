@@ -177,8 +177,7 @@ static vm_fault_t vpm_bar_serve(struct vpm_mapping *m, struct vm_fault *vmf,
 {
 	struct vpm_device *vpm = m->vpm;
 
-	vpm_state_observe(vpm, order);
-	info->access = vpm_access_at_fault(vpm, &info->refused);
+	info->access = vpm_access_at_fault(vpm, order, &info->refused);
 	switch (info->access) {
 	case VPM_ACCESS_MAP:
 		return vpm_insert(vmf, order, info->pfn);

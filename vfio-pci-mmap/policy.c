@@ -38,7 +38,7 @@ static const char * const vpm_policy_names[VPM_POLICY_NR] = {
 };
 
 /* The module parameters: every device's policies until its user sets them. */
-static struct vpm_policies vpm_param_policies = {
+struct vpm_policies vpm_param_policies = {
 	.of = {
 		[VPM_STATE_RESETTING]		= VPM_POLICY_BLOCK,
 		[VPM_STATE_MEM_DISABLED]	= VPM_POLICY_SIGBUS,
@@ -47,6 +47,7 @@ static struct vpm_policies vpm_param_policies = {
 	},
 	.block_timeout_ms = 10000,
 };
+EXPORT_SYMBOL_IF_KUNIT(vpm_param_policies);
 
 /**
  * vpm_policy_allowed() - whether a state can take a policy
@@ -134,19 +135,6 @@ static const struct kernel_param_ops vpm_timeout_param_ops = {
 module_param_cb(block_timeout_ms, &vpm_timeout_param_ops, NULL, 0644);
 MODULE_PARM_DESC(block_timeout_ms,
 		 "How long a reset window may block an access under the block policy, in ms (1 to 600000, default 10000)");
-
-/**
- * vpm_policies_of() - the policies that apply to a device now
- * @vpm: the device
- *
- * Return: the user's, once set (or frozen by revocation), else the module
- * parameters'.
- */
-const struct vpm_policies *vpm_policies_of(struct vpm_device *vpm)
-{
-	return READ_ONCE(vpm->policy_set) ? &vpm->policy : &vpm_param_policies;
-}
-EXPORT_SYMBOL_IF_KUNIT(vpm_policies_of);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /**

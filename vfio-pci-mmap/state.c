@@ -114,25 +114,17 @@ void vpm_state_sync(struct vpm_device *vpm, enum vpm_reason why)
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_state_sync);
 
-/**
- * vpm_state_observe() - record at a fault a change the driver did not see
- * @vpm: the device; the caller holds memory_lock, and state_lock for write
- *	if @write, else for read (dropped and retaken for write, then
- *	downgraded, when there is a change to record)
- * @write: how the caller holds state_lock
- *
- * A change the driver could not see when it happened (a low-power exit
- * inside the core's runtime resume) is recorded before the fault decides,
- * so that leaving a state removes what its policy mapped first.
+/*
+ * Record at a fault a change the driver could not see when it happened (a
+ * low-power exit inside the core's runtime resume), before the fault
+ * decides, so that leaving a state removes what its policy mapped first.
+ * The caller holds state_lock for write if @write, else for read, which is
+ * dropped and retaken for write, then downgraded.
  */
-void vpm_state_observe(struct vpm_device *vpm, bool write)
+static void vpm_state_observe(struct vpm_device *vpm, bool write)
 {
-	enum vpm_state recorded = READ_ONCE(vpm->state);
+	enum vpm_state recorded;
 
-	lockdep_assert_held(&vpm->core.memory_lock);
-	if (recorded == VPM_STATE_RESETTING || recorded == VPM_STATE_REVOKED ||
-	    recorded == vpm_state_of_core(vpm))
-		return;
 	if (!write) {
 		up_read(&vpm->state_lock);
 		down_write(&vpm->state_lock);
@@ -144,18 +136,21 @@ void vpm_state_observe(struct vpm_device *vpm, bool write)
 	if (!write)
 		downgrade_write(&vpm->state_lock);
 }
-EXPORT_SYMBOL_IF_KUNIT(vpm_state_observe);
 
 /**
  * vpm_access_at_fault() - decide a fault
- * @vpm: the device; the caller holds memory_lock and state_lock (read or
- *	write) and has recorded what it observed (vpm_state_observe())
+ * @vpm: the device; the caller holds memory_lock, and state_lock for read
+ *	or, if @write, for write
+ * @write: how the caller holds state_lock
  * @refused: set to the state a refusal is recorded with: this driver's in
  *	a reset window or once revoked, else the core's
  *
+ * A state of the core the driver has not recorded is recorded first
+ * (observed at a fault), with state_lock taken for write for it.
+ *
  * Return: the decision.
  */
-enum vpm_access vpm_access_at_fault(struct vpm_device *vpm,
+enum vpm_access vpm_access_at_fault(struct vpm_device *vpm, bool write,
 				    enum vpm_state *refused)
 {
 	enum vpm_state recorded = READ_ONCE(vpm->state);
@@ -164,6 +159,13 @@ enum vpm_access vpm_access_at_fault(struct vpm_device *vpm,
 		      recorded == VPM_STATE_REVOKED;
 
 	lockdep_assert_held(&vpm->core.memory_lock);
+	if (unlikely(recorded != observed && !window)) {
+		vpm_state_observe(vpm, write);
+		recorded = READ_ONCE(vpm->state);
+		observed = vpm_state_of_core(vpm);
+		window = recorded == VPM_STATE_RESETTING ||
+			 recorded == VPM_STATE_REVOKED;
+	}
 	*refused = window ? recorded : observed;
 	return vpm_access_decide(recorded, observed, vpm_policies_of(vpm),
 				 recorded == VPM_STATE_RESETTING &&

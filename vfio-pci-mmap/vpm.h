@@ -175,8 +175,7 @@ const char *vpm_reason_name(enum vpm_reason reason);
 bool vpm_state_transition(struct vpm_device *vpm, enum vpm_state from,
 			  enum vpm_state to, enum vpm_reason why);
 void vpm_state_sync(struct vpm_device *vpm, enum vpm_reason why);
-void vpm_state_observe(struct vpm_device *vpm, bool write);
-enum vpm_access vpm_access_at_fault(struct vpm_device *vpm,
+enum vpm_access vpm_access_at_fault(struct vpm_device *vpm, bool write,
 				    enum vpm_state *refused);
 void vpm_reset_begin(struct vpm_device *vpm, struct vpm_reset_cause *cause,
 		     enum vpm_reason why);
@@ -214,7 +213,15 @@ void vpm_gate_exit(struct vpm_device *vpm);
 
 /* policy.c */
 bool vpm_policy_allowed(enum vpm_state state, enum vpm_policy policy);
-const struct vpm_policies *vpm_policies_of(struct vpm_device *vpm);
+extern struct vpm_policies vpm_param_policies;
+
+/* The policies that apply: the user's (or frozen ones), else the parameters'. */
+static inline const struct vpm_policies *
+vpm_policies_of(struct vpm_device *vpm)
+{
+	return READ_ONCE(vpm->policy_set) ? &vpm->policy : &vpm_param_policies;
+}
+
 void vpm_policy_open(struct vpm_device *vpm);
 void vpm_policy_freeze(struct vpm_device *vpm, enum vpm_policy revoked);
 #if IS_ENABLED(CONFIG_KUNIT)
