@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The drop-in build (module vfio-pci from the same sources, dropin.h): its
-# name, vfio-pci's module parameters, and the refusal to load next to the
-# kernel's own vfio-pci.
+# name, vfio-pci's module parameters, QEMU assigning a device through it,
+# and the refusal to load next to the kernel's own vfio-pci.
 #
 #   tests/vm/run.sh tests/guest/dropin-suite.sh [ONLY=a,b]
 
@@ -58,6 +58,11 @@ maps() {
 }
 vpm_build dropin/build tests/user "$REPO/build/user" || exit 1
 vpm_run dropin/debugfs maps
+
+# QEMU assigns the device as it does with the kernel's vfio-pci: it reads
+# edu's identification register through its mapping of BAR0.
+vpm_run_for dropin/qemu 120 python3 "$REPO/tests/guest/qemu_client.py" \
+	--bdf "$EDU_BDF" --seconds 3
 
 # Next to the kernel's vfio-pci: the module name is taken, nothing loads.
 beside_in_tree() {
