@@ -241,9 +241,10 @@ fi
 # vfio-pci.ko into updates/, where modprobe vfio-pci finds it first.
 phase "drop-in opt-in"
 dropin=$(in_root "mkdir -p /etc/vfio-pci-mmap && touch /etc/vfio-pci-mmap/dropin &&
-	dkms remove vfio-pci-mmap/0.1 --all && dkms add vfio-pci-mmap/0.1 &&
+	dkms remove vfio-pci-mmap/0.1 --all &&
+	{ dkms status vfio-pci-mmap/0.1 | grep -q . || dkms add vfio-pci-mmap/0.1; } &&
 	dkms install vfio-pci-mmap/0.1 -k $kver &&
-	modinfo -k $kver -n vfio-pci" 2>>"$log" | tail -n 1)
+	modinfo -k $kver -n vfio-pci" 2>>"$log" | tail -n 1 || true)
 case "$dropin" in
 */updates/dkms/vfio-pci.ko*)
 	phase_end "drop-in opt-in" "modprobe vfio-pci finds ${dropin}" ;;

@@ -27,7 +27,9 @@ VPM_PROG=setup
 # (the KernelShark plugin, tracing/kshark/) but does not depend on them.
 # dpdk and dpdk-dev (22.11: dpdk-testpmd and dpdk-devbind.py are in
 # dpdk-dev) and driverctl are for tests/guest/dpdk-suite.sh: DPDK's own
-# tools driving NICs bound to vfio-pci in the test VM.
+# tools driving NICs bound to vfio-pci in the test VM; dpdk-devbind.py runs
+# ip (iproute2) and lspci (pciutils), which a minimal Debian lacks and
+# dpdk-dev does not depend on.
 TOOLS=(
 	build-essential kmod xz-utils git python3
 	linux-source-6.12
@@ -37,7 +39,7 @@ TOOLS=(
 	dkms sparse busybox-static socat
 	flex bison bc libelf-dev libssl-dev ccache dwarves cpio
 	xvfb x11-apps xdotool imagemagick librsvg2-bin
-	dpdk dpdk-dev driverctl
+	dpdk dpdk-dev driverctl iproute2 pciutils
 )
 MIN_FREE_GB=${VPM_MIN_FREE_GB:-15}
 update=0
