@@ -5,7 +5,10 @@
  * the dev_set lock only, which a sysfs reset does not take, while the
  * driver's reset_done reads it.  On the KASAN kernel any use after free is
  * a splat the harness fails the run on; here every open must work and
- * read the device.
+ * read the device.  Reset windows refuse at once (policy_resetting=sigbus,
+ * restored to block at the end): the opens and closes race the resets as
+ * closely as they can, which is what this test is for; the block policy
+ * is tested by mmap_policy_* and mmap_rw_gate.
  *
  *   mmap_reset_close [--driver D] [--bdf BDF] [--seconds N]     (as root)
  * Device: edu (EDU_BDF).
@@ -36,6 +39,9 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", bdf);
 	if (!vt_path_exists(path))
 		vt_skip("%s absent: no reset method", path);
+	if (vt_ours() &&
+	    vt_write_file("/sys/module/vfio_pci_mmap/parameters/policy_resetting", "sigbus"))
+		vt_skip("cannot set policy_resetting");
 
 	child = fork();
 	if (child == 0) {
@@ -83,5 +89,7 @@ int main(int argc, char **argv)
 		vt_driver_name, opens, refused, seconds);
 	CHECK(opens > 0, "the device was opened and closed %d times", opens);
 	CHECK_EQ(bad, 0, "every read after an open read the device, met a window or found decoding off");
+	if (vt_ours())
+		vt_write_file("/sys/module/vfio_pci_mmap/parameters/policy_resetting", "block");
 	return vt_exit();
 }
