@@ -24,9 +24,7 @@
 #    of the .debs (dkms builds the module for the root's 6.12 kernel), then
 #    a VM (tests/guest/packaged.sh) that binds edu with driverctl, which
 #    loads the module dkms built, and runs the demo program on it; then
-#    the drop-in opt-in (/etc/vfio-pci-mmap/dropin, dkms reinstall) must
-#    make modprobe vfio-pci find the drop-in in updates/, and 'apt-get
-#    purge' must remove both modules and give vfio-pci back to the kernel.
+#    'apt-get purge' must remove the module.
 #
 # Prints each phase's time, and a summary.  Needs root and about 15 GB in
 # /var/tmp (VPM_FRESH_DIR: where the root is made) for the root's packages,
@@ -237,32 +235,11 @@ else
 	fail "the packaged module in a VM (tests/guest/packaged.sh)"
 fi
 
-# The drop-in build, opted into as docs/install.rst says: dkms installs
-# vfio-pci.ko into updates/, where modprobe vfio-pci finds it first.
-phase "drop-in opt-in"
-dropin=$(in_root "mkdir -p /etc/vfio-pci-mmap && touch /etc/vfio-pci-mmap/dropin &&
-	dkms remove vfio-pci-mmap/0.1 --all &&
-	{ dkms status vfio-pci-mmap/0.1 | grep -q . || dkms add vfio-pci-mmap/0.1; } &&
-	dkms install vfio-pci-mmap/0.1 -k $kver &&
-	modinfo -k $kver -n vfio-pci" 2>>"$log" | tail -n 1 || true)
-case "$dropin" in
-*/updates/dkms/vfio-pci.ko*)
-	phase_end "drop-in opt-in" "modprobe vfio-pci finds ${dropin}" ;;
-*)
-	phase_end "drop-in opt-in" "FAILED: modinfo -n vfio-pci: ${dropin:-nothing}"
-	fail "the drop-in opt-in (docs/install.rst)" ;;
-esac
-
 phase "apt-get purge"
 if in_root "apt-get purge -y -q vfio-pci-mmap-dkms vfio-pci-mmap-trace-plugins" >>"$log" 2>&1; then
-	left=$(ls "$root/lib/modules/"*/updates/dkms/vfio-pci*.ko* 2>/dev/null || true)
-	intree=$(in_root "modinfo -k $kver -n vfio-pci" 2>>"$log")
-	case "$intree" in
-	*/kernel/drivers/vfio/pci/vfio-pci.ko*) ;;
-	*) left="${left:+$left }modinfo -n vfio-pci: $intree" ;;
-	esac
+	left=$(ls "$root/lib/modules/"*/updates/dkms/vfio-pci-mmap.ko* 2>/dev/null || true)
 	if [ -z "$left" ] && [ ! -e "$root/usr/src/vfio-pci-mmap-0.1" ]; then
-		phase_end "apt-get purge" "module and sources removed, the kernel's vfio-pci back"
+		phase_end "apt-get purge" "module and sources removed"
 	else
 		phase_end "apt-get purge" "FAILED: left ${left:-/usr/src/vfio-pci-mmap-0.1}"
 		fail "purging the package left the module behind"
