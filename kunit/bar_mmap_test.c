@@ -777,7 +777,7 @@ static void vpm_block_policy_ends_in_sigbus_past_its_bound(struct kunit *test)
 
 	vpm_map_setup(test, &ctx);
 	vpm_test_set_policy_param(test, RS, VPM_POLICY_BLOCK);
-	WRITE_ONCE(vpm_policy_params()->block_timeout_ms, 200);
+	WRITE_ONCE(vpm_param_policies.block_timeout_ms, 200);
 	addr = vpm_map(test, ctx.td, 0, 0, 1);
 	vpm_reset_prepare(ctx.vpm);
 

@@ -785,7 +785,7 @@ void vpm_test_events_reset(struct vpm_test_events *ev)
 
 static void vpm_test_restore_params(void *old)
 {
-	*vpm_policy_params() = *(struct vpm_policies *)old;
+	vpm_param_policies = *(struct vpm_policies *)old;
 }
 
 /**
@@ -801,10 +801,10 @@ void vpm_test_set_policy_param(struct kunit *test, enum vpm_state state,
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, old);
-	*old = *vpm_policy_params();
+	*old = vpm_param_policies;
 	ret = kunit_add_action_or_reset(test, vpm_test_restore_params, old);
 	KUNIT_ASSERT_EQ(test, ret, 0);
-	WRITE_ONCE(vpm_policy_params()->of[state], policy);
+	WRITE_ONCE(vpm_param_policies.of[state], policy);
 }
 
 /**

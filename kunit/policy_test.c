@@ -49,7 +49,7 @@ static void vpm_policy_defaults_are_block_sigbus_sigbus_auto(struct kunit *test)
 	/* vpm_test_dev_new() sets resetting to sigbus: put the default back. */
 	vpm_test_set_policy_param(test, RS, VPM_POLICY_BLOCK);
 	p = vpm_policies_of(td->vpm);
-	KUNIT_EXPECT_PTR_EQ(test, p, (const struct vpm_policies *)vpm_policy_params());
+	KUNIT_EXPECT_PTR_EQ(test, p, (const struct vpm_policies *)&vpm_param_policies);
 	KUNIT_EXPECT_EQ(test, p->of[RS], VPM_POLICY_BLOCK);
 	KUNIT_EXPECT_EQ(test, p->of[MD], VPM_POLICY_SIGBUS);
 	KUNIT_EXPECT_EQ(test, p->of[LP], VPM_POLICY_SIGBUS);
@@ -75,7 +75,7 @@ static void vpm_policy_freeze_copies_the_parameters_and_resolves_revoked(struct 
 	KUNIT_EXPECT_EQ(test, vpm->policy.of[MD], VPM_POLICY_ONES);
 
 	/* A later parameter change no longer applies to the device. */
-	WRITE_ONCE(vpm_policy_params()->of[MD], VPM_POLICY_SIGBUS);
+	WRITE_ONCE(vpm_param_policies.of[MD], VPM_POLICY_SIGBUS);
 	KUNIT_EXPECT_EQ(test, vpm_policies_of(vpm)->of[MD], VPM_POLICY_ONES);
 
 	/* Reopened, it follows the parameters again. */

@@ -172,7 +172,8 @@ static void vpm_state_init_starts_enabled_in_sigbus_revoke_mode(struct kunit *te
 	vpm_state_init(vpm);
 	KUNIT_EXPECT_EQ(test, vpm->state, E);
 	/* The module parameters apply until the user sets its own. */
-	KUNIT_EXPECT_PTR_EQ(test, vpm_policies_of(vpm), vpm_policy_params());
+	KUNIT_EXPECT_PTR_EQ(test, vpm_policies_of(vpm),
+			    &vpm_param_policies);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&vpm->refused), 0L);
 	KUNIT_EXPECT_FALSE(test, vpm_revoked(vpm));
 }

@@ -136,19 +136,6 @@ module_param_cb(block_timeout_ms, &vpm_timeout_param_ops, NULL, 0644);
 MODULE_PARM_DESC(block_timeout_ms,
 		 "How long a reset window may block an access under the block policy, in ms (1 to 600000, default 10000)");
 
-#if IS_ENABLED(CONFIG_KUNIT)
-/**
- * vpm_policy_params() - the module parameters' policies, for unit tests
- *
- * Return: the policies every device follows until its user sets its own.
- */
-struct vpm_policies *vpm_policy_params(void)
-{
-	return &vpm_param_policies;
-}
-EXPORT_SYMBOL_IF_KUNIT(vpm_policy_params);
-#endif
-
 /**
  * vpm_policy_open() - a newly opened device follows the module parameters
  * @vpm: the device

@@ -40,6 +40,16 @@
  *   - i_mmap_rwsem and the page-table lock are the mm's, taken inside
  *     unmap_mapping_range(), zap_vma_ptes() and vmf_insert_pfn*().
  *
+ *   A fault that finds the core in a state it has not recorded drops
+ *   state_lock for read and takes it for write (memory_lock still held for
+ *   read), records the transition and downgrades: vpm_access_at_fault().
+ *   A fault that must wait for a reset window (the block policy) drops
+ *   memory_lock and state_lock first, and the mm's lock too when the fault
+ *   may retry (release_fault_lock()); without FAULT_FLAG_ALLOW_RETRY it
+ *   waits holding only the mm's lock, which no step that closes a window
+ *   takes.  The reset causes (vpm_device.reset_causes) are under
+ *   state_lock.
+ *
  *   The tracking mutex (vpm_tracker.lock), the ring's producer spinlock and
  *   the all-ones page list's spinlock (vpm_ones.lock) are leaves: nothing
  *   is acquired, zapped, allocated with reclaim or called in vfio-pci-core
@@ -224,9 +234,6 @@ vpm_policies_of(struct vpm_device *vpm)
 
 void vpm_policy_open(struct vpm_device *vpm);
 void vpm_policy_freeze(struct vpm_device *vpm, enum vpm_policy revoked);
-#if IS_ENABLED(CONFIG_KUNIT)
-struct vpm_policies *vpm_policy_params(void);
-#endif
 int vpm_policy_feature(struct vpm_device *vpm, u32 flags, void __user *arg,
 		       size_t argsz);
 void vpm_policy_show(struct vpm_device *vpm, struct seq_file *s);
