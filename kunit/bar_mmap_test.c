@@ -127,7 +127,7 @@ static void vpm_mmap_tracks_one_vma_and_maps_nothing_until_touched(struct kunit 
 	KUNIT_EXPECT_EQ(test, m->region, 0U);
 	KUNIT_EXPECT_PTR_EQ(test, m->mm, current->mm);
 	KUNIT_EXPECT_FALSE(test, m->populated);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&m->faults), 0L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->faults), 0UL);
 	KUNIT_EXPECT_TRUE(test, (m->vma->vm_flags &
 				 (VM_IO | VM_PFNMAP | VM_DONTEXPAND |
 				  VM_DONTDUMP)) ==
@@ -162,7 +162,7 @@ static void vpm_first_touch_maps_the_bar_pages_in_one_fault(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, vpm_read(addr + 8, &val), 0);
 	KUNIT_EXPECT_EQ(test, val, vpm_test_pattern(0));
 	KUNIT_EXPECT_TRUE(test, m->populated);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&m->faults), 1L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->faults), 1UL);
 	KUNIT_ASSERT_EQ(test, ctx.ev->nr_fault, 1U);
 	KUNIT_EXPECT_EQ(test, ctx.ev->fault[0].access, VPM_ACCESS_MAP);
 	KUNIT_EXPECT_EQ(test, ctx.ev->fault[0].result,
@@ -177,7 +177,7 @@ static void vpm_first_touch_maps_the_bar_pages_in_one_fault(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, vpm_read(addr + i * PAGE_SIZE, &val), 0);
 		KUNIT_EXPECT_EQ(test, val, vpm_test_pattern(i));
 	}
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&m->faults), 1L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->faults), 1UL);
 	KUNIT_EXPECT_EQ(test, ctx.ev->nr_fault, 1U);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx.vpm->refused), 0L);
 	vpm_unmap(test, addr, 6);
@@ -431,13 +431,13 @@ static void vpm_touch_follows_the_access_decision_in_each_state(struct kunit *te
 	case VPM_ACCESS_MAP:
 		KUNIT_EXPECT_EQ(test, ret, 0);
 		KUNIT_EXPECT_EQ(test, val, vpm_test_pattern(2));
-		KUNIT_EXPECT_EQ(test, atomic_long_read(&m->faults), 1L);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(m->faults), 1UL);
 		KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx.vpm->refused), 0L);
 		vpm_expect_mapped(test, ctx.td, addr, 2, 2);
 		break;
 	case VPM_ACCESS_SIGBUS:
 		KUNIT_EXPECT_EQ(test, ret, -EFAULT);
-		KUNIT_EXPECT_EQ(test, atomic_long_read(&m->faults), 0L);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(m->faults), 0UL);
 		KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx.vpm->refused), 1L);
 		KUNIT_EXPECT_FALSE(test, m->populated);
 		vpm_expect_unmapped(test, addr, 2);
@@ -556,7 +556,7 @@ static void vpm_zap_with_any_reason_invalidates_exactly_the_mapping(struct kunit
 	/* The state did not change: the next touch faults the page back. */
 	KUNIT_ASSERT_EQ(test, vpm_read(addr + 3 * PAGE_SIZE, &val), 0);
 	KUNIT_EXPECT_EQ(test, val, vpm_test_pattern(3));
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&m->faults), 2L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->faults), 2L);
 	KUNIT_EXPECT_TRUE(test, m->populated);
 	vpm_unmap(test, addr, 4);
 }
@@ -971,8 +971,8 @@ static void vpm_partial_munmap_splits_the_tracked_vma(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, val, vpm_test_pattern(6));
 	KUNIT_ASSERT_EQ(test, vpm_read(addr + PAGE_SIZE, &val), 0);
 	KUNIT_EXPECT_EQ(test, val, vpm_test_pattern(2));
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&hi->faults), 1L);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&lo->faults), 1L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(hi->faults), 1UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(lo->faults), 1UL);
 
 	vpm_unmap(test, addr, 2);
 	vpm_unmap(test, addr + 4 * PAGE_SIZE, 2);

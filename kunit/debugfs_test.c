@@ -29,7 +29,7 @@ static void vpm_tracker_show_prints_one_line_per_tracked_vma(struct kunit *test)
 	child->vm_mm = ctx.other_mm;
 	vpm_vma_open(child);
 	WRITE_ONCE(vpm_entry(child)->populated, true);
-	atomic_long_set(&vpm_entry(child)->faults, 5);
+	vpm_entry(child)->faults = 5;
 
 	vpm_tracker_show(&ctx.vpm->tracker, &s);
 	kunit_info(test, "%s", buf);

@@ -117,7 +117,7 @@ static vm_fault_t vpm_test_extra_fault(struct vm_fault *vmf)
 	up_read(&vpm->core.memory_lock);
 
 	if (ret == VM_FAULT_NOPAGE) {
-		atomic_long_inc(&m->faults);
+		m->faults++;
 		WRITE_ONCE(m->populated, true);
 	}
 	return ret;

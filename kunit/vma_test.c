@@ -45,7 +45,7 @@ static void vpm_mapping_alloc_returns_a_zeroed_entry(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, m->vpm);
 	KUNIT_EXPECT_NULL(test, m->vma);
 	KUNIT_EXPECT_FALSE(test, m->populated);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&m->faults), 0L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->faults), 0UL);
 	kfree(m);
 }
 
@@ -119,7 +119,7 @@ static void vpm_vma_open_classifies_how_the_copy_came_to_be(struct kunit *test)
 	orig = vpm_tracked_vma(test, &ctx, VPM_A, 4, 2, 8);
 	om = vpm_entry(orig);
 	WRITE_ONCE(om->populated, true);
-	atomic_long_set(&om->faults, 3);
+	om->faults = 3;
 
 	copy = vpm_copy_vma(test, orig);
 	if (c->other_mm)
@@ -140,7 +140,7 @@ static void vpm_vma_open_classifies_how_the_copy_came_to_be(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cm->region, 2U);
 	/* A fork child inherits the parent's PTEs: it is live already. */
 	KUNIT_EXPECT_TRUE(test, cm->populated);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&cm->faults), 0L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(cm->faults), 0UL);
 	KUNIT_EXPECT_EQ(test, vpm_tracker_count(&ctx.vpm->tracker), 2U);
 	KUNIT_EXPECT_TRUE(test, vpm_is_tracked(ctx.vpm, cm));
 	KUNIT_ASSERT_EQ(test, ctx.ev->nr_track, 2U);

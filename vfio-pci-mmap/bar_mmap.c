@@ -8,11 +8,10 @@
  *
  * A PMD block that is not PMD-mapped (address and pfn not congruent, the
  * block crosses the vma edge, THP disabled for the process or the vma, or a
- * page table already under its PMD) is populated by its first PTE fault:
- * the faulting address is inserted and its result returned, then the rest
- * of that one block is filled with PTEs under the same locks, stopping
- * quietly at the first error.  No fault populates more than one PMD block,
- * and a misaligned 1 GiB mapping takes 512 faults instead of 262144.
+ * page table already under its PMD) is populated by its first PTE fault,
+ * in one pass over that block's page table under the fault's locks (see
+ * vpm_fill_pmd_block()).  No fault populates more than one PMD block, and
+ * a misaligned 1 GiB mapping takes 512 faults instead of 262144.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -24,11 +23,16 @@
 #include "exports.h"
 
 /*
- * The rest of a PMD block is filled through apply_to_page_range(), one
- * page-table lock per block, with the protection vmf_insert_pfn() chose
- * for the faulting page (the cache mode the PAT lookup gave it).  A
- * vmf_insert_pfn() per page costs a memtype lookup and a lock round trip
- * each, about 4x the whole fill under TCG.
+ * A PTE fault fills its whole PMD block (the part inside the vma) in one
+ * pass of apply_to_page_range(): one page-table walk and one page-table
+ * lock for up to 512 pages, the faulting page among them.  The protection
+ * of those PTEs is the vma's with the cache mode the PAT gives the BAR
+ * (track_pfn_insert(), which is not exported): vmf_insert_pfn() computes
+ * it for the first page the vma maps, and the mapping keeps it, keyed by
+ * the vma's vm_page_prot, for every later fault (struct vpm_mapping's
+ * fill_key and fill_prot).  The BAR's memtype is the one vfio-pci-core's
+ * barmap reserved for it at the first mmap, kept until the device is
+ * closed, which no vma outlives.
  */
 struct vpm_fill {
 	struct vm_area_struct *vma;
@@ -38,13 +42,23 @@ struct vpm_fill {
 	bool have_prot;
 };
 
+/*
+ * The protection of the PTE vmf_insert_pfn() just wrote, without the
+ * accessed and dirty bits an access through it may already have set
+ * (another thread of the process) that the vma's own protection lacks.
+ */
 static int vpm_fill_read_prot(pte_t *pte, unsigned long addr, void *data)
 {
 	struct vpm_fill *f = data;
 	pte_t entry = ptep_get(pte);
+	pte_t vma_prot = pfn_pte(0, f->vma->vm_page_prot);
 
 	/* Only a PTE that is there tells the protection. */
 	if (pte_present(entry)) {
+		if (!pte_dirty(vma_prot))
+			entry = pte_mkclean(entry);
+		if (!pte_young(vma_prot))
+			entry = pte_mkold(entry);
 		f->prot = pte_pgprot(entry);
 		f->have_prot = true;
 	}
@@ -65,34 +79,73 @@ static int vpm_fill_pte(pte_t *pte, unsigned long addr, void *data)
 	return 0;
 }
 
-/*
- * Fill the rest of the PMD block around @hit, whose PTE was just inserted
- * for @hit_pfn.  A PTE fault means a page table sits under this block's
- * PMD (the block is misaligned, THP is disabled for the process or the
- * vma, or an earlier fault or zap left the table), and no PMD fault maps
- * the block while it is there: fill every block, aligned or not.  Errors
- * end it quietly: every page left out faults on its own later.
- */
-static void vpm_fill_pmd_block(struct vm_area_struct *vma, unsigned long hit,
-			       unsigned long hit_pfn)
+/* The vma's fill protection, if a fault of this vma has computed it. */
+static bool vpm_fill_prot_get(struct vpm_mapping *m, pgprot_t *prot)
 {
+	/* Pairs with the release in vpm_fill_prot_set(). */
+	if (smp_load_acquire(&m->fill_key) !=
+	    pgprot_val(m->vma->vm_page_prot))
+		return false;
+	*prot = m->fill_prot;
+	return true;
+}
+
+/*
+ * Faults of one vma run concurrently only under the mm's read locks, which
+ * exclude every change of vm_page_prot (mprotect, soft-dirty clearing):
+ * concurrent writers store the same pair.
+ */
+static void vpm_fill_prot_set(struct vpm_mapping *m, pgprot_t prot)
+{
+	m->fill_prot = prot;
+	/* The protection is visible before the key that validates it. */
+	smp_store_release(&m->fill_key, pgprot_val(m->vma->vm_page_prot));
+}
+
+/*
+ * A PTE fault at @hit for @hit_pfn: map its PMD block.  A PTE fault means
+ * a page table sits under this block's PMD, or will (the block is
+ * misaligned or crosses the vma's edge, THP is disabled for the process or
+ * the vma, or an earlier fault or zap left the table), and no PMD fault
+ * maps the block while it is there: fill every block, aligned or not.
+ *
+ * With the protection known, one pass maps the whole block.  Without it,
+ * vmf_insert_pfn() maps the faulting page and computes it, and the rest of
+ * the block is filled after; errors there end the fill quietly, every page
+ * left out faults on its own later.
+ */
+static vm_fault_t vpm_fill_pmd_block(struct vpm_mapping *m,
+				     struct vm_fault *vmf, unsigned long hit_pfn)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long hit = vmf->address & PAGE_MASK;
 	unsigned long block = ALIGN_DOWN(hit, PMD_SIZE);
 	struct vpm_fill f = { .vma = vma };
 	unsigned long end;
+	vm_fault_t ret;
 
 	f.start = max(block, vma->vm_start);
 	end = min(block + PMD_SIZE, vma->vm_end);
-	if (end - f.start == PAGE_SIZE)
-		return;		/* the faulting page is all there is */
+	f.start_pfn = hit_pfn - ((hit - f.start) >> PAGE_SHIFT);
 
+	if (vpm_fill_prot_get(m, &f.prot)) {
+		if (apply_to_page_range(vma->vm_mm, f.start, end - f.start,
+					vpm_fill_pte, &f))
+			return VM_FAULT_OOM;
+		return VM_FAULT_NOPAGE;
+	}
+
+	ret = vmf_insert_pfn(vma, hit, hit_pfn);
+	if (ret != VM_FAULT_NOPAGE || end - f.start == PAGE_SIZE)
+		return ret;	/* the faulting page is all there is */
 	if (apply_to_existing_page_range(vma->vm_mm, hit, PAGE_SIZE,
 					 vpm_fill_read_prot, &f) ||
 	    !f.have_prot)
-		return;
-
-	f.start_pfn = hit_pfn - ((hit - f.start) >> PAGE_SHIFT);
+		return ret;
+	vpm_fill_prot_set(m, f.prot);
 	apply_to_page_range(vma->vm_mm, f.start, end - f.start, vpm_fill_pte,
 			    &f);
+	return ret;
 }
 
 /*
@@ -115,21 +168,16 @@ static void vpm_fill_pmd_block(struct vm_area_struct *vma, unsigned long hit,
  * retries below.  A leaf cannot change under this fault: zaps and munmap
  * are excluded by the locks it holds, PTE faults by state_lock.
  */
-static vm_fault_t vpm_insert(struct vm_fault *vmf, unsigned int order,
-			     unsigned long pfn)
+static vm_fault_t vpm_insert(struct vpm_mapping *m, struct vm_fault *vmf,
+			     unsigned int order, unsigned long pfn)
 {
-	struct vm_area_struct *vma = vmf->vma;
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
-	vm_fault_t ret;
 
 	switch (order) {
 	case 0:
 		if (pmd_leaf(pmdp_get_lockless(vmf->pmd)))
 			return VM_FAULT_NOPAGE;
-		ret = vmf_insert_pfn(vma, vmf->address, pfn);
-		if (ret == VM_FAULT_NOPAGE)
-			vpm_fill_pmd_block(vma, vmf->address, pfn);
-		return ret;
+		return vpm_fill_pmd_block(m, vmf, pfn);
 #ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
 	case PMD_ORDER:
 		return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
@@ -180,7 +228,7 @@ static vm_fault_t vpm_bar_serve(struct vpm_mapping *m, struct vm_fault *vmf,
 	info->access = vpm_access_at_fault(vpm, order, &info->refused);
 	switch (info->access) {
 	case VPM_ACCESS_MAP:
-		return vpm_insert(vmf, order, info->pfn);
+		return vpm_insert(m, vmf, order, info->pfn);
 	case VPM_ACCESS_ONES:
 		if (order)
 			return VM_FAULT_FALLBACK;

@@ -65,13 +65,13 @@ void vpm_tracker_show(struct vpm_tracker *t, struct seq_file *s)
 	list_for_each_entry(m, &t->list, link) {
 		vpm_mm_owner(m->mm, &pid, comm);
 		seq_printf(s,
-			   "pid=%d comm=%s region=%u start=0x%lx end=0x%lx pgoff=0x%llx state=%s faults=%ld\n",
+			   "pid=%d comm=%s region=%u start=0x%lx end=0x%lx pgoff=0x%llx state=%s faults=%lu\n",
 			   pid, comm, m->region, READ_ONCE(m->vma->vm_start),
 			   READ_ONCE(m->vma->vm_end),
 			   vpm_vma_region_pgoff(m->vma),
 			   vpm_revoked(vpm) ? "revoked" :
 			   READ_ONCE(m->populated) ? "populated" : "empty",
-			   atomic_long_read(&m->faults));
+			   READ_ONCE(m->faults));
 	}
 	mutex_unlock(&t->lock);
 }

@@ -87,7 +87,7 @@ static vm_fault_t vpm_vma_huge_fault(struct vm_fault *vmf, unsigned int order)
 
 	ret = m->ops->fault(m, vmf, order, &info);
 	if (ret & (VM_FAULT_NOPAGE | VM_FAULT_LOCKED)) {
-		atomic_long_inc(&m->faults);
+		WRITE_ONCE(m->faults, READ_ONCE(m->faults) + 1);
 		if (!READ_ONCE(m->populated))
 			WRITE_ONCE(m->populated, true);
 	} else if ((ret & VM_FAULT_SIGBUS) && info.refused != VPM_STATE_NR) {
@@ -273,6 +273,9 @@ void vpm_vma_open(struct vm_area_struct *vma)
 	m->mm = vma->vm_mm;
 	m->region = orig->region;
 	m->populated = READ_ONCE(orig->populated);
+	/* Same vm_page_prot, or the key does not match and it is recomputed. */
+	m->fill_prot = orig->fill_prot;
+	m->fill_key = orig->fill_key;
 	vma->vm_private_data = m;
 
 	if (vma->vm_mm != current->mm)

@@ -76,7 +76,10 @@ extern const struct vpm_region_ops vpm_ring_region_ops;
  * @ops: the region kind it maps, chosen once by vpm_mmap().
  * @vma: the vma (identity only; valid until ->close removes the entry).
  * @mm: the address space owning @vma, the key of the list.
- * @faults: faults served for this vma.
+ * @faults: faults served for this vma: a statistic, counted without an
+ *	atomic (threads faulting the vma at the same instant may count once).
+ * @fill_key: the vm_page_prot @fill_prot was computed for (bar_mmap.c).
+ * @fill_prot: the protection of the PTEs a PTE fault fills its block with.
  * @region: region index the vma maps.
  * @populated: set by a successful fault, cleared by a zap.
  * @ones: the private all-ones pages this vma mapped once revoked, by page
@@ -91,7 +94,9 @@ struct vpm_mapping {
 	const struct vpm_region_ops *ops;
 	struct vm_area_struct *vma;
 	struct mm_struct *mm;
-	atomic_long_t faults;
+	unsigned long faults;
+	unsigned long fill_key;
+	pgprot_t fill_prot;
 	u32 region;
 	bool populated;
 	struct xarray ones;

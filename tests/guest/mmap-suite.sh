@@ -63,6 +63,7 @@ t huge 600
 t huge_race 300
 t soft_dirty 60
 t block_fill 120
+t fill_prot 60
 t reset 60
 t mem_disable 60
 t low_power 90
