@@ -183,6 +183,61 @@ static void vpm_first_touch_maps_the_bar_pages_in_one_fault(struct kunit *test)
 	vpm_unmap(test, addr, 6);
 }
 
+/* The protection of the PTE mapping @addr, 0 if none does. */
+static pgprotval_t vpm_prot_at(unsigned long addr)
+{
+	struct follow_pfnmap_args args = { .address = addr };
+	struct mm_struct *mm = current->mm;
+	pgprotval_t prot = 0;
+
+	mmap_read_lock(mm);
+	args.vma = vma_lookup(mm, addr);
+	if (args.vma && !follow_pfnmap_start(&args)) {
+		prot = pgprot_val(args.pgprot);
+		follow_pfnmap_end(&args);
+	}
+	mmap_read_unlock(mm);
+	return prot;
+}
+
+static void vpm_refault_fills_the_block_with_the_kept_protection(struct kunit *test)
+{
+	pgprotval_t first[6];
+	struct vpm_map_ctx ctx;
+	struct vpm_mapping *m;
+	unsigned long addr;
+	unsigned int i;
+	u64 val;
+
+	vpm_map_setup(test, &ctx);
+	addr = vpm_map(test, ctx.td, 0, 0, 6);
+	m = vpm_entry_at(ctx.vpm, addr);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, m->fill_key, 0UL);
+
+	/* The first fault computes the protection and keeps it. */
+	KUNIT_ASSERT_EQ(test, vpm_read(addr, &val), 0);
+	KUNIT_EXPECT_EQ(test, m->fill_key, pgprot_val(m->vma->vm_page_prot));
+	for (i = 0; i < 6; i++) {
+		first[i] = vpm_prot_at(addr + i * PAGE_SIZE);
+		KUNIT_EXPECT_NE_MSG(test, first[i], 0UL, "page %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, first[i], first[0], "page %u", i);
+	}
+
+	/* After a zap, a fault in the middle maps all six in one pass. */
+	vpm_test_zap(ctx.vpm, VPM_REASON_DEBUGFS, VPM_ZAP_BARS);
+	vpm_expect_unmapped(test, addr, 6);
+	KUNIT_ASSERT_EQ(test, vpm_read(addr + 4 * PAGE_SIZE, &val), 0);
+	KUNIT_EXPECT_EQ(test, val, vpm_test_pattern(4));
+	vpm_expect_mapped(test, ctx.td, addr, 0, 6);
+	for (i = 0; i < 6; i++)
+		KUNIT_EXPECT_EQ_MSG(test, vpm_prot_at(addr + i * PAGE_SIZE),
+				    first[i], "page %u after the zap", i);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(m->faults), 2UL);
+	KUNIT_EXPECT_EQ(test, ctx.ev->nr_fault, 2U);
+	vpm_unmap(test, addr, 6);
+}
+
 struct vpm_offset_case {
 	const char *desc;
 	u32 region;
@@ -1149,6 +1204,7 @@ static struct kunit_case vpm_mmap_test_cases[] = {
 	KUNIT_CASE(vpm_block_policy_ends_in_sigbus_past_its_bound),
 	KUNIT_CASE(vpm_mmap_tracks_one_vma_and_maps_nothing_until_touched),
 	KUNIT_CASE(vpm_first_touch_maps_the_bar_pages_in_one_fault),
+	KUNIT_CASE(vpm_refault_fills_the_block_with_the_kept_protection),
 	KUNIT_CASE_PARAM(vpm_mmap_at_an_offset_maps_the_pages_at_that_offset,
 			 vpm_offset_gen_params),
 	KUNIT_CASE(vpm_writes_through_the_mapping_reach_the_bar),
