@@ -205,7 +205,7 @@ static void vpm_refault_fills_the_block_with_the_kept_protection(struct kunit *t
 	pgprotval_t first[6];
 	struct vpm_map_ctx ctx;
 	struct vpm_mapping *m;
-	unsigned long addr;
+	unsigned long addr, addr2;
 	unsigned int i;
 	u64 val;
 
@@ -213,11 +213,12 @@ static void vpm_refault_fills_the_block_with_the_kept_protection(struct kunit *t
 	addr = vpm_map(test, ctx.td, 0, 0, 6);
 	m = vpm_entry_at(ctx.vpm, addr);
 	KUNIT_ASSERT_NOT_NULL(test, m);
-	KUNIT_EXPECT_EQ(test, m->fill_key, 0UL);
+	KUNIT_EXPECT_EQ(test, ctx.vpm->bar_prot[0][0].key, 0UL);
 
 	/* The first fault computes the protection and keeps it. */
 	KUNIT_ASSERT_EQ(test, vpm_read(addr, &val), 0);
-	KUNIT_EXPECT_EQ(test, m->fill_key, pgprot_val(m->vma->vm_page_prot));
+	KUNIT_EXPECT_EQ(test, ctx.vpm->bar_prot[0][0].key,
+			pgprot_val(m->vma->vm_page_prot));
 	for (i = 0; i < 6; i++) {
 		first[i] = vpm_prot_at(addr + i * PAGE_SIZE);
 		KUNIT_EXPECT_NE_MSG(test, first[i], 0UL, "page %u", i);
@@ -235,6 +236,19 @@ static void vpm_refault_fills_the_block_with_the_kept_protection(struct kunit *t
 				    first[i], "page %u after the zap", i);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(m->faults), 2UL);
 	KUNIT_EXPECT_EQ(test, ctx.ev->nr_fault, 2U);
+
+	/* Another vma of the BAR, same vm_page_prot: the same kept entry. */
+	addr2 = vpm_map(test, ctx.td, 0, 6, 2);
+	KUNIT_ASSERT_EQ(test, vpm_read(addr2 + PAGE_SIZE, &val), 0);
+	KUNIT_EXPECT_EQ(test, val, vpm_test_pattern(7));
+	vpm_expect_mapped(test, ctx.td, addr2, 6, 2);
+	KUNIT_EXPECT_EQ(test, vpm_prot_at(addr2), first[0]);
+	KUNIT_EXPECT_EQ(test, ctx.vpm->bar_prot[0][1].key, 0UL);
+
+	/* Closing the device forgets it (the barmap goes with the close). */
+	vpm_bar_prot_forget(ctx.vpm);
+	KUNIT_EXPECT_EQ(test, ctx.vpm->bar_prot[0][0].key, 0UL);
+	vpm_unmap(test, addr2, 2);
 	vpm_unmap(test, addr, 6);
 }
 

@@ -27,12 +27,13 @@
  * pass of apply_to_page_range(): one page-table walk and one page-table
  * lock for up to 512 pages, the faulting page among them.  The protection
  * of those PTEs is the vma's with the cache mode the PAT gives the BAR
- * (track_pfn_insert(), which is not exported): vmf_insert_pfn() computes
- * it for the first page the vma maps, and the mapping keeps it, keyed by
- * the vma's vm_page_prot, for every later fault (struct vpm_mapping's
- * fill_key and fill_prot).  The BAR's memtype is the one vfio-pci-core's
- * barmap reserved for it at the first mmap, kept until the device is
- * closed, which no vma outlives.
+ * (track_pfn_insert(), which is not exported).  vmf_insert_pfn() computes
+ * it for the first page a fault maps in a BAR with a given vm_page_prot;
+ * the device keeps it, per BAR, keyed by that vm_page_prot, for every later
+ * fault of any vma of that BAR (vpm_bar_prot_get()).  The BAR's memtype is
+ * the one vfio-pci-core's barmap reserved for it at its first mmap, kept
+ * until the device is closed; the kept protections are forgotten when the
+ * device is opened and closed (vpm_bar_prot_forget()).
  */
 struct vpm_fill {
 	struct vm_area_struct *vma;
@@ -79,28 +80,62 @@ static int vpm_fill_pte(pte_t *pte, unsigned long addr, void *data)
 	return 0;
 }
 
-/* The vma's fill protection, if a fault of this vma has computed it. */
-static bool vpm_fill_prot_get(struct vpm_mapping *m, pgprot_t *prot)
+/*
+ * The kept protection of @bar for a vma whose vm_page_prot is @key.
+ * Readers take no lock and write nothing (a seqlock read section).
+ */
+static bool vpm_bar_prot_get(struct vpm_device *vpm, u32 bar, pgprot_t key,
+			     pgprot_t *prot)
 {
-	/* Pairs with the release in vpm_fill_prot_set(). */
-	if (smp_load_acquire(&m->fill_key) !=
-	    pgprot_val(m->vma->vm_page_prot))
-		return false;
-	*prot = m->fill_prot;
-	return true;
+	const struct vpm_bar_prot *slot = vpm->bar_prot[bar];
+	unsigned int seq, i;
+	bool found;
+
+	if (!pgprot_val(key))
+		return false;	/* never a key: an empty slot's */
+	do {
+		seq = read_seqbegin(&vpm->bar_prot_lock);
+		found = false;
+		for (i = 0; i < VPM_BAR_PROT_SLOTS; i++) {
+			if (slot[i].key == pgprot_val(key)) {
+				*prot = slot[i].prot;
+				found = true;
+				break;
+			}
+		}
+	} while (read_seqretry(&vpm->bar_prot_lock, seq));
+	return found;
 }
 
-/*
- * Faults of one vma run concurrently only under the mm's read locks, which
- * exclude every change of vm_page_prot (mprotect, soft-dirty clearing):
- * concurrent writers store the same pair.
- */
-static void vpm_fill_prot_set(struct vpm_mapping *m, pgprot_t prot)
+/* Keep @prot for @bar and @key; the oldest other key makes room. */
+static void vpm_bar_prot_set(struct vpm_device *vpm, u32 bar, pgprot_t key,
+			     pgprot_t prot)
 {
-	m->fill_prot = prot;
-	/* The protection is visible before the key that validates it. */
-	smp_store_release(&m->fill_key, pgprot_val(m->vma->vm_page_prot));
+	struct vpm_bar_prot *slot = vpm->bar_prot[bar];
+	unsigned int i;
+
+	write_seqlock(&vpm->bar_prot_lock);
+	for (i = 0; i < VPM_BAR_PROT_SLOTS - 1; i++)
+		if (slot[i].key == pgprot_val(key))
+			break;
+	memmove(&slot[1], &slot[0], i * sizeof(*slot));
+	slot[0].key = pgprot_val(key);
+	slot[0].prot = prot;
+	write_sequnlock(&vpm->bar_prot_lock);
 }
+
+/**
+ * vpm_bar_prot_forget() - forget every kept BAR protection
+ * @vpm: the device, being opened or closed (vfio-pci-core's barmap, whose
+ *	memtype the kept protections carry, is made and released in between)
+ */
+void vpm_bar_prot_forget(struct vpm_device *vpm)
+{
+	write_seqlock(&vpm->bar_prot_lock);
+	memset(vpm->bar_prot, 0, sizeof(vpm->bar_prot));
+	write_sequnlock(&vpm->bar_prot_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_bar_prot_forget);
 
 /*
  * A PTE fault at @hit for @hit_pfn: map its PMD block.  A PTE fault means
@@ -128,7 +163,7 @@ static vm_fault_t vpm_fill_pmd_block(struct vpm_mapping *m,
 	end = min(block + PMD_SIZE, vma->vm_end);
 	f.start_pfn = hit_pfn - ((hit - f.start) >> PAGE_SHIFT);
 
-	if (vpm_fill_prot_get(m, &f.prot)) {
+	if (vpm_bar_prot_get(m->vpm, m->region, vma->vm_page_prot, &f.prot)) {
 		if (apply_to_page_range(vma->vm_mm, f.start, end - f.start,
 					vpm_fill_pte, &f))
 			return VM_FAULT_OOM;
@@ -136,15 +171,16 @@ static vm_fault_t vpm_fill_pmd_block(struct vpm_mapping *m,
 	}
 
 	ret = vmf_insert_pfn(vma, hit, hit_pfn);
-	if (ret != VM_FAULT_NOPAGE || end - f.start == PAGE_SIZE)
-		return ret;	/* the faulting page is all there is */
+	if (ret != VM_FAULT_NOPAGE)
+		return ret;
 	if (apply_to_existing_page_range(vma->vm_mm, hit, PAGE_SIZE,
 					 vpm_fill_read_prot, &f) ||
 	    !f.have_prot)
 		return ret;
-	vpm_fill_prot_set(m, f.prot);
-	apply_to_page_range(vma->vm_mm, f.start, end - f.start, vpm_fill_pte,
-			    &f);
+	vpm_bar_prot_set(m->vpm, m->region, vma->vm_page_prot, f.prot);
+	if (end - f.start > PAGE_SIZE)
+		apply_to_page_range(vma->vm_mm, f.start, end - f.start,
+				    vpm_fill_pte, &f);
 	return ret;
 }
 

@@ -273,9 +273,6 @@ void vpm_vma_open(struct vm_area_struct *vma)
 	m->mm = vma->vm_mm;
 	m->region = orig->region;
 	m->populated = READ_ONCE(orig->populated);
-	/* Same vm_page_prot, or the key does not match and it is recomputed. */
-	m->fill_prot = orig->fill_prot;
-	m->fill_key = orig->fill_key;
 	vma->vm_private_data = m;
 
 	if (vma->vm_mm != current->mm)

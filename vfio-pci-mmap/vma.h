@@ -78,8 +78,6 @@ extern const struct vpm_region_ops vpm_ring_region_ops;
  * @mm: the address space owning @vma, the key of the list.
  * @faults: faults served for this vma: a statistic, counted without an
  *	atomic (threads faulting the vma at the same instant may count once).
- * @fill_key: the vm_page_prot @fill_prot was computed for (bar_mmap.c).
- * @fill_prot: the protection of the PTEs a PTE fault fills its block with.
  * @region: region index the vma maps.
  * @populated: set by a successful fault, cleared by a zap.
  * @ones: the private all-ones pages this vma mapped once revoked, by page
@@ -95,8 +93,6 @@ struct vpm_mapping {
 	struct vm_area_struct *vma;
 	struct mm_struct *mm;
 	unsigned long faults;
-	unsigned long fill_key;
-	pgprot_t fill_prot;
 	u32 region;
 	bool populated;
 	struct xarray ones;

@@ -9,7 +9,9 @@
  * protection.  A 16-page read-write mapping of BAR2 is faulted (filled
  * read-write), made read-only, zapped (memory decoding toggled) and read
  * again; a write must then end in SIGSEGV and leave the BAR alone.  Made
- * writable again and zapped, a write must reach the BAR.
+ * writable again and zapped, a write must reach the BAR.  A second,
+ * read-only vma of the same pages must refuse writes while the first
+ * still takes them.
  *
  *   mmap_fill_prot [--driver D] [--bdf BDF]
  * Device: ivshmem-plain (IVSHMEM_BDF), BAR2.
@@ -54,7 +56,7 @@ int main(int argc, char **argv)
 {
 	const uint32_t before = 0x0bad0000, denied = 0xdead0001,
 		       allowed = 0x600d0002;
-	volatile char *map;
+	volatile char *map, *ro;
 	struct vt_region r;
 	const char *bdf;
 	int res;
@@ -97,6 +99,25 @@ int main(int argc, char **argv)
 	      vt_probe_name(res));
 	CHECK(bar_word(7) == allowed,
 	      "read-write again: the write reached the BAR (0x%08x)", bar_word(7));
+
+	/*
+	 * A second, read-only vma of the same pages while the read-write one
+	 * is mapped: both protections are kept for the BAR, each vma's faults
+	 * get their own.
+	 */
+	ro = vt_map(&d, BAR, OFF, LEN, 0, 0, PROT_READ, MAP_SHARED);
+	if (CHECK(ro != MAP_FAILED, "a second, read-only mmap of the pages")) {
+		read_page(ro, 3, "second vma, read-only");
+		res = vt_probe_write32(ro + 8 * SZ_4K, denied);
+		CHECK(res == VT_ACCESS_SIGSEGV,
+		      "second vma, read-only: a write is refused with SIGSEGV (%s)",
+		      vt_probe_name(res));
+		res = vt_probe_write32(map + 9 * SZ_4K, allowed);
+		CHECK(res == VT_ACCESS_OK && bar_word(9) == allowed,
+		      "first vma, read-write: a write still goes through (%s, 0x%08x)",
+		      vt_probe_name(res), bar_word(9));
+		munmap((void *)ro, LEN);
+	}
 
 	munmap((void *)map, LEN);
 	vt_close(&d);
