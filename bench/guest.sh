@@ -61,7 +61,9 @@ step() {
 
 if [ "$phase" = 6.1 ]; then
 	bind "$IVSHMEM2_BDF" vfio-pci
-	step faultin-6.1 "$prog" faultin --warm --reps $((3 * reps)) --raw "$raw" \
+	step faultin-6.1 "$prog" faultin --warm --classes pud,pmd,mis --reps $((3 * reps)) \
+		--raw "$raw" --dev "stock61=$IVSHMEM2_BDF"
+	step faultmax-6.1 "$prog" faultmax --reps "$reps" --raw "$raw" \
 		--dev "stock61=$IVSHMEM2_BDF"
 	note "guest loadavg at end $(cut -d' ' -f1-3 /proc/loadavg)"
 	exit 0
@@ -84,9 +86,20 @@ step faultin-mis "$prog" faultin --classes mis --reps "$reps" --raw "$raw" \
 	--dev "ours=$IVSHMEM_BDF" --dev "stock=$IVSHMEM2_BDF"
 step faultin-mis-ours "$prog" faultin --classes mis --reps $((2 * reps)) --raw "$raw" \
 	--dev "ours=$IVSHMEM_BDF"
+# A 2 MiB-aligned mapping with THP disabled for the process: filled like
+# the misaligned one (ours only; stock faults it page by page).  Then the
+# longest single fault of a misaligned fault-in.
+step faultin-nothp "$prog" faultin --classes mis,nothp --reps $((2 * reps)) --raw "$raw" \
+	--dev "ours=$IVSHMEM_BDF"
+step faultmax "$prog" faultmax --reps "$reps" --raw "$raw" --dev "ours=$IVSHMEM_BDF"
 # (b) one 4 KiB fault.
 step fault4k "$prog" fault4k --reps "$reps" --iters 500 --raw "$raw" \
 	--dev "ours=$EDU_BDF" --dev "stock=$EDU2_BDF"
+# fork of a process holding 64 and 1024 populated BAR0 vmas.
+for n in 64 1024; do
+	step "fork-$n" "$prog" fork --vmas "$n" --reps $((3 * reps)) --raw "$raw" \
+		--dev "ours=$EDU_BDF" --dev "stock=$EDU2_BDF"
+done
 # (c) zap: user space (plain), our events (vpm), function_graph (graph).
 # More repetitions here: one zap is short, and a preemption of the
 # guest's vCPU on the loaded host lands in it whole.

@@ -18,8 +18,9 @@
 # Then bench/report.py prints the table and writes, in DIR (default
 # out/bench): latest.csv (metric,ours,baseline,ratio), latest-detail.csv
 # (median, min, max of every variant), latest.svg (the plot), latest.txt
-# (the table), and the raw figures and VM logs of this run under
-# runs/<time>/.  Everything runs under QEMU TCG: the timings are only
+# (the table), latest-readme.md (the targets and their verdicts, also
+# written into README.md between its bench-targets markers), and the raw
+# figures and VM logs of this run under runs/<time>/.  Everything runs under QEMU TCG: the timings are only
 # meaningful as ratios.
 
 set -euo pipefail
@@ -153,5 +154,6 @@ echo "elapsed $(($(date +%s) - bench_start)) s" >>"$hostinfo"
 # --- report ---------------------------------------------------------------------
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
-"$py" "$VPM_REPO/bench/report.py" --run "$rundir" --out "$outdir" || rc=1
+"$py" "$VPM_REPO/bench/report.py" --run "$rundir" --out "$outdir" \
+	--readme "$VPM_REPO/README.md" || rc=1
 exit "$rc"
