@@ -50,6 +50,7 @@ static void vpm_test_dev_free(struct kref *ref)
 			list_del(&m->link);
 			kfree(m);
 		}
+		vpm_tracker_release(&vpm->tracker);
 		if (vpm->ones.page)
 			vpm_ones_release(vpm);
 	}

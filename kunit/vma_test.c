@@ -153,6 +153,55 @@ static void vpm_vma_open_classifies_how_the_copy_came_to_be(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vpm_tracker_count(&ctx.vpm->tracker), 0U);
 }
 
+static void vpm_fork_and_child_exit_reuse_entries_and_keep_no_more_than_tracked(struct kunit *test)
+{
+	struct vm_area_struct *orig, *child, *child2;
+	struct vpm_tracker *t;
+	struct vpm_track_ctx ctx;
+	struct vpm_mapping *cm;
+
+	vpm_track_setup(test, &ctx);
+	t = &ctx.vpm->tracker;
+	orig = vpm_tracked_vma(test, &ctx, VPM_A, 4, 2, 8);
+	WRITE_ONCE(vpm_entry(orig)->populated, true);
+	vpm_entry(orig)->faults = 3;
+
+	/* A fork child's exit keeps its entry: one vma is still tracked. */
+	child = vpm_copy_vma(test, orig);
+	child->vm_mm = ctx.other_mm;
+	vpm_vma_open(child);
+	cm = vpm_entry(child);
+	cm->faults = 7;
+	vpm_vma_close(child);
+	KUNIT_EXPECT_EQ(test, t->nr_spare, 1U);
+	KUNIT_EXPECT_EQ(test, vpm_tracker_count(t), 1U);
+	KUNIT_EXPECT_NULL(test, child->vm_private_data);
+
+	/* The next fork takes it, as fresh as an allocated one. */
+	child2 = vpm_copy_vma(test, orig);
+	child2->vm_mm = ctx.other_mm;
+	vpm_vma_open(child2);
+	KUNIT_EXPECT_PTR_EQ(test, vpm_entry(child2), cm);
+	KUNIT_EXPECT_EQ(test, t->nr_spare, 0U);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(cm->faults), 0UL);
+	KUNIT_EXPECT_TRUE(test, cm->populated);
+	KUNIT_EXPECT_PTR_EQ(test, cm->vma, child2);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&cm->ones));
+	KUNIT_EXPECT_TRUE(test, vpm_is_tracked(ctx.vpm, cm));
+
+	/* Never more spare entries than vmas still tracked. */
+	vpm_vma_close(child2);
+	KUNIT_EXPECT_EQ(test, t->nr_spare, 1U);
+	vpm_vma_close(orig);
+	KUNIT_EXPECT_EQ(test, t->nr_spare, 1U);
+	KUNIT_EXPECT_EQ(test, vpm_tracker_count(t), 0U);
+
+	/* Closing the device frees them. */
+	vpm_tracker_release(t);
+	KUNIT_EXPECT_EQ(test, t->nr_spare, 0U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&t->spare));
+}
+
 static void vpm_vma_mremap_allows_the_move_and_the_old_vma_is_closed_next(struct kunit *test)
 {
 	struct vm_area_struct *orig, *moved;
@@ -326,6 +375,7 @@ static void vpm_concurrent_open_and_close_keep_the_count_exact(struct kunit *tes
 
 static struct kunit_case vpm_vma_test_cases[] = {
 	KUNIT_CASE(vpm_mapping_alloc_returns_a_zeroed_entry),
+	KUNIT_CASE(vpm_fork_and_child_exit_reuse_entries_and_keep_no_more_than_tracked),
 	KUNIT_CASE(vpm_track_links_the_vma_and_records_its_region),
 	KUNIT_CASE_PARAM(vpm_vma_open_classifies_how_the_copy_came_to_be,
 			 vpm_open_gen_params),

@@ -80,6 +80,7 @@ static void vpm_close_device(struct vfio_device *core_vdev)
 	vpm_state_detach_core(vpm);
 	vfio_pci_core_close_device(core_vdev);
 	vpm_ones_release(vpm);
+	vpm_tracker_release(&vpm->tracker);
 }
 
 /*

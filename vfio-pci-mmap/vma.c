@@ -179,8 +179,44 @@ void vpm_tracker_init(struct vpm_tracker *t)
 	mutex_init(&t->lock);
 	INIT_LIST_HEAD(&t->list);
 	t->count = 0;
+	INIT_LIST_HEAD(&t->spare);
+	t->nr_spare = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_tracker_init);
+
+/**
+ * vpm_tracker_release() - free the spare entries
+ * @t: the tracker of a device that no vma maps any more (device closed)
+ */
+void vpm_tracker_release(struct vpm_tracker *t)
+{
+	struct vpm_mapping *m, *n;
+	LIST_HEAD(spare);
+
+	mutex_lock(&t->lock);
+	list_splice_init(&t->spare, &spare);
+	t->nr_spare = 0;
+	mutex_unlock(&t->lock);
+	list_for_each_entry_safe(m, n, &spare, link)
+		kfree(m);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_tracker_release);
+
+/* A spare entry, zeroed as vpm_mapping_alloc() returns one, or NULL. */
+static struct vpm_mapping *vpm_tracker_take_spare(struct vpm_tracker *t)
+{
+	struct vpm_mapping *m;
+
+	lockdep_assert_held(&t->lock);
+	m = list_first_entry_or_null(&t->spare, struct vpm_mapping, link);
+	if (m) {
+		list_del(&m->link);
+		t->nr_spare--;
+		memset(m, 0, sizeof(*m));
+		xa_init(&m->ones);
+	}
+	return m;
+}
 
 /**
  * vpm_mapping_alloc() - allocate a tracking entry
@@ -266,7 +302,18 @@ void vpm_vma_open(struct vm_area_struct *vma)
 	enum vpm_track_why why;
 	unsigned int count;
 
-	m = vpm_mapping_alloc(GFP_KERNEL | __GFP_NOFAIL);
+	/* A fork child gets no private page (ones.c has none, mostly). */
+	if (vma->vm_mm != current->mm && READ_ONCE(vpm->ones.nr_private))
+		vpm_ones_fork(vpm, orig->vma);
+
+	mutex_lock(&t->lock);
+	m = vpm_tracker_take_spare(t);
+	if (!m) {
+		/* Nothing is allocated under the leaf mutex. */
+		mutex_unlock(&t->lock);
+		m = vpm_mapping_alloc(GFP_KERNEL | __GFP_NOFAIL);
+		mutex_lock(&t->lock);
+	}
 	m->vpm = vpm;
 	m->ops = orig->ops;
 	m->vma = vma;
@@ -275,10 +322,6 @@ void vpm_vma_open(struct vm_area_struct *vma)
 	m->populated = READ_ONCE(orig->populated);
 	vma->vm_private_data = m;
 
-	if (vma->vm_mm != current->mm)
-		vpm_ones_fork(vpm, orig->vma);
-
-	mutex_lock(&t->lock);
 	/* Split and mremap differ only to the reader of the trace. */
 	if (vma->vm_mm != current->mm)
 		why = VPM_TRACK_FORK;
@@ -305,14 +348,21 @@ void vpm_vma_close(struct vm_area_struct *vma)
 	struct vpm_tracker *t = &vpm->tracker;
 	unsigned int count;
 
+	vma->vm_private_data = NULL;
+	if (!xa_empty(&m->ones))
+		xa_destroy(&m->ones);
+
 	mutex_lock(&t->lock);
 	list_del(&m->link);
 	count = --t->count;
-	mutex_unlock(&t->lock);
-
+	/* Traced before the entry can be reused. */
 	trace_vpm_vma_untrack(vpm, m, VPM_TRACK_MMAP, count);
-	vma->vm_private_data = NULL;
-	xa_destroy(&m->ones);
+	if (t->nr_spare < count) {
+		list_add(&m->link, &t->spare);
+		t->nr_spare++;
+		m = NULL;
+	}
+	mutex_unlock(&t->lock);
 	kfree(m);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_vma_close);

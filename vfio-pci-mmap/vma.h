@@ -100,14 +100,21 @@ struct vpm_mapping {
 
 /**
  * struct vpm_tracker - the list of every vma mapping a device
- * @lock: leaf mutex protecting @list and @count.
+ * @lock: leaf mutex protecting @list, @count, @spare and @nr_spare.
  * @list: struct vpm_mapping entries.
  * @count: number of entries.
+ * @spare: entries of closed vmas kept for the next ->open (fork, split),
+ *	never more than the vmas still tracked when one is added, freed when
+ *	the device is closed: a fork and its child's exit neither allocate
+ *	nor free.
+ * @nr_spare: number of entries on @spare.
  */
 struct vpm_tracker {
 	struct mutex lock; /* leaf: see the lock order above */
 	struct list_head list;
 	unsigned int count;
+	struct list_head spare;
+	unsigned int nr_spare;
 };
 
 /*
@@ -135,6 +142,7 @@ const struct vpm_region_ops *vpm_region_of(struct vpm_device *vpm, u32 index);
 int vpm_mmap(struct vpm_device *vpm, struct vm_area_struct *vma);
 void vpm_regions_revoke(struct vpm_device *vpm);
 void vpm_tracker_init(struct vpm_tracker *t);
+void vpm_tracker_release(struct vpm_tracker *t);
 struct vpm_mapping *vpm_mapping_alloc(gfp_t gfp);
 void vpm_track(struct vpm_device *vpm, struct vpm_mapping *m,
 	       struct vm_area_struct *vma, enum vpm_track_why why);
