@@ -159,6 +159,12 @@ enum vpm_access vpm_access_at_fault(struct vpm_device *vpm, bool write,
 		      recorded == VPM_STATE_REVOKED;
 
 	lockdep_assert_held(&vpm->core.memory_lock);
+	/* The common case, decided without the policy table. */
+	if (likely(recorded == VPM_STATE_ENABLED &&
+		   observed == VPM_STATE_ENABLED)) {
+		*refused = observed;
+		return VPM_ACCESS_MAP;
+	}
 	if (unlikely(recorded != observed && !window)) {
 		vpm_state_observe(vpm, write);
 		recorded = READ_ONCE(vpm->state);
