@@ -30,7 +30,10 @@
 #    and 'modprobe --show-depends vfio-pci' resolve vfio-pci to it; 'apt-get
 #    remove' must give vfio-pci back to the kernel
 #    (kernel/drivers/vfio/pci/vfio-pci.ko), a second install take it again,
-#    and 'apt-get purge' give it back again.
+#    and 'apt-get purge' give it back again.  After the first install, a VM
+#    (tests/guest/packaged.sh DROPIN=1): driverctl set-override edu
+#    vfio-pci must load the drop-in and bind edu to it, and the demo
+#    program work on it.
 # 6. 'apt-get purge' of the other packages: no file of this project may be
 #    left under /lib/modules, /usr/src or /var/lib/dkms.
 #
@@ -325,6 +328,13 @@ for round in 1 2; do
 		fail "vfio-pci-mmap-dropin-dkms installed: vfio-pci is not the drop-in in updates/dkms (round $round)"
 		dropin_ok=0
 	fi
+	# Once: in a VM, driverctl's modprobe must load it and bind edu to it.
+	if [ "$round" = 1 ] &&
+	   ! in_root_vm "cd $repo_in && tests/vm/run.sh --no-module --smp 1 --out build/vm/packaged-dropin tests/guest/packaged.sh DROPIN=1" 2>&1 |
+	   tee -a "$log" | sed 's/^/  vm-dropin| /'; then
+		fail "the packaged drop-in in a VM (tests/guest/packaged.sh DROPIN=1)"
+		dropin_ok=0
+	fi
 	how=remove
 	[ "$round" = 1 ] || how=purge
 	if ! in_root "apt-get $how -y -q vfio-pci-mmap-dropin-dkms" 2>&1 |
@@ -348,7 +358,7 @@ for round in 1 2; do
 	fi
 done
 if [ "$dropin_ok" = 1 ]; then
-	phase_end "drop-in package" "installed twice: vfio-pci from updates/dkms; removed, purged: the kernel's again"
+	phase_end "drop-in package" "installed twice: vfio-pci from updates/dkms (driverctl loaded it in a VM); removed, purged: the kernel's again"
 else
 	phase_end "drop-in package" "FAILED (above)"
 fi
