@@ -7,7 +7,9 @@
 #   debian/build-deb.sh [OUTDIR]      (default build/deb)
 #
 # Writes OUTDIR/vfio-pci-mmap-dkms_<version>_all.deb (the module as dkms
-# source, the uapi header, the docs, a modprobe.d example) and
+# source, the uapi header, the docs, a modprobe.d example),
+# OUTDIR/vfio-pci-mmap-dropin-dkms_<version>_all.deb (the drop-in build,
+# module vfio-pci, as dkms source) and
 # OUTDIR/vfio-pci-mmap-trace-plugins_<version>_<arch>.deb (the trace-cmd and
 # KernelShark plugins), and OUTDIR/lintian.txt.  Installs the build
 # dependencies it lacks (and lintian) when run as root.  Exits nonzero if

@@ -5,6 +5,9 @@
 # of this tree against KVER, in a throw-away dkms tree and source tree, so
 # nothing is left in /usr/src or /var/lib/dkms and reruns never find the
 # module "already added".  The module is signed with a throw-away key too.
+# Then the same for dkms-dropin.conf (dkms module vfio-pci-mmap-dropin, the
+# package vfio-pci-mmap-dropin-dkms): it must build vfio-pci.ko and nothing
+# else.
 #
 #   tests/dkms-check.sh KVER
 
@@ -45,4 +48,30 @@ ko=$(find "$tmp/tree/$name/$version/$kver" -name "$name.ko*" | head -n 1)
 vermagic=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
 [ "$vermagic" = "$kver" ] || vpm_die "$ko has vermagic '$vermagic', expected $kver"
 "${dkms[@]}" status -m "$name" -v "$version"
+vpm_msg "dkms built ${ko#"$tmp/tree/"} for $kver"
+
+# The drop-in's dkms module: the same export with dkms-dropin.conf as its
+# dkms.conf, as the package installs it.
+dname=$(sed -n 's/^PACKAGE_NAME="\(.*\)"/\1/p' "$VPM_REPO/dkms-dropin.conf")
+dversion=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$VPM_REPO/dkms-dropin.conf")
+[ "$dversion" = "$version" ] || vpm_die "dkms-dropin.conf says version $dversion, dkms.conf $version"
+mkdir -p "$tmp/export-dropin"
+tar -C "$tmp/export" -cf - . | tar -C "$tmp/export-dropin" -xf -
+cp "$tmp/export-dropin/dkms-dropin.conf" "$tmp/export-dropin/dkms.conf"
+"${dkms[@]}" add "$tmp/export-dropin"
+if ! "${dkms[@]}" build -m "$dname" -v "$dversion" -k "$kver"; then
+	cat "$tmp/tree/$dname/$dversion/build/make.log" 2>/dev/null || true
+	vpm_die "dkms build of $dname failed"
+fi
+built=$(cd "$tmp/tree/$dname/$dversion/$kver" && find . -name '*.ko*' | sort)
+ko=$(find "$tmp/tree/$dname/$dversion/$kver" -name 'vfio-pci.ko*' | head -n 1)
+[ -n "$ko" ] || vpm_die "dkms build of $dname produced no vfio-pci.ko"
+[ "$(echo "$built" | wc -l)" = 1 ] || vpm_die "dkms build of $dname kept more than vfio-pci.ko: $built"
+# Kbuild built it alone (dkms cleans its build directory: its log says).
+! grep -q 'vfio-pci-mmap\.ko' "$tmp/tree/$dname/$dversion/build/make.log" ||
+	vpm_die "VPM_DROPIN=only built vfio-pci-mmap.ko too"
+vermagic=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
+[ "$vermagic" = "$kver" ] || vpm_die "$ko has vermagic '$vermagic', expected $kver"
+[ "$(modinfo -F name "$ko")" = vfio_pci ] || vpm_die "$ko is not module vfio_pci"
+"${dkms[@]}" status -m "$dname" -v "$dversion"
 vpm_msg "dkms built ${ko#"$tmp/tree/"} for $kver"

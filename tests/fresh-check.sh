@@ -4,7 +4,7 @@
 # make fresh-check: prove the README on a Debian 12 machine that has
 # nothing.  Not part of 'make check'.
 #
-#   tests/fresh-check.sh [--keep]
+#   tests/fresh-check.sh [--keep] [--package-only]
 #
 # 1. debootstrap a minimal Debian 12 root (--variant=minbase) from Debian's
 #    mirrors.  Only the downloaded .debs are cached between runs
@@ -23,8 +23,26 @@
 # 4. The Debian package: 'make deb' (lintian: no error), 'apt-get install'
 #    of the .debs (dkms builds the module for the root's 6.12 kernel), then
 #    a VM (tests/guest/packaged.sh) that binds edu with driverctl, which
-#    loads the module dkms built, and runs the demo program on it; then
-#    'apt-get purge' must remove the module.
+#    loads the module dkms built, and runs the demo program on it.
+# 5. The drop-in package: 'apt-get install' of
+#    vfio-pci-mmap-dropin-dkms (the opt-in, docs/install.rst) must put
+#    vfio-pci.ko in /lib/modules/<release>/updates/dkms/ and make modinfo
+#    and 'modprobe --show-depends vfio-pci' resolve vfio-pci to it; 'apt-get
+#    remove' must give vfio-pci back to the kernel
+#    (kernel/drivers/vfio/pci/vfio-pci.ko), a second install take it again,
+#    and 'apt-get purge' give it back again.  After the first install, a VM
+#    (tests/guest/packaged.sh DROPIN=1): driverctl set-override edu
+#    vfio-pci must load the drop-in and bind edu to it, and the demo
+#    program work on it.
+# 6. 'apt-get purge' of the other packages: no file of this project may be
+#    left under /lib/modules, /usr/src or /var/lib/dkms.
+#
+# --package-only: instead of 3., only what 4. needs ('make setup' and the
+# user programs, 'make user'): phases 4 to 6 in a few minutes.
+#
+# VPM_FRESH_VM_LOCK=FILE: hold flock(1) on FILE (a path on this machine)
+# for the phases that boot VMs, so that VM runs of other work on a shared
+# machine never overlap with them.
 #
 # Prints each phase's time, and a summary.  Needs root and about 15 GB in
 # /var/tmp (VPM_FRESH_DIR: where the root is made) for the root's packages,
@@ -36,11 +54,15 @@ VPM_PROG=fresh-check
 . "$(dirname "$0")/common.sh"
 
 keep=0
-case "${1:-}" in
---keep) keep=1 ;;
-"") ;;
-*) echo "usage: tests/fresh-check.sh [--keep]" >&2; exit 2 ;;
-esac
+package_only=0
+for a in "$@"; do
+	case "$a" in
+	--keep) keep=1 ;;
+	--package-only) package_only=1 ;;
+	*) echo "usage: tests/fresh-check.sh [--keep] [--package-only]" >&2; exit 2 ;;
+	esac
+done
+vm_lock=${VPM_FRESH_VM_LOCK:-}
 
 [ "$(id -u)" = 0 ] || vpm_die "needs root (debootstrap, chroot, mounts)"
 
@@ -118,6 +140,15 @@ in_root() {
 		/bin/bash -c "$1"
 }
 
+# in_root_vm CMD: in_root CMD, which boots VMs: under the VM lock if any.
+in_root_vm() {
+	if [ -n "$vm_lock" ]; then
+		( flock 9 && in_root "$1" ) 9>>"$vm_lock"
+	else
+		in_root "$1"
+	fi
+}
+
 failures=()
 fail() {
 	failures+=("$1")
@@ -175,30 +206,43 @@ else
 	vpm_die "apt-get install make failed in the root (log: $log)"
 fi
 
-phase "README: make demo"
-if in_root "cd $repo_in && make demo" 2>&1 | tee -a "$log" | sed 's/^/  demo| /'; then
-	phase_end "README: make demo" "passed"
-else
-	phase_end "README: make demo" "FAILED"
-	fail "make demo"
-fi
-demo_dir=$repo_in/build/vm/demo/demo
-if in_root "cd $repo_in && tracing/record-demo.sh --check --screenshot $demo_dir" 2>&1 | sed 's/^/  /'; then
-	vpm_msg "every artefact the README promises is there:"
-	(cd "$root$demo_dir" && ls -l trace.dat timeline.txt devices.svg devices.png \
-		trace-session*.json kernelshark.png) | sed 's/^/  /'
-else
-	fail "demo artefacts missing or empty (above)"
-fi
+if [ "$package_only" = 0 ]; then
+	phase "README: make demo"
+	if in_root_vm "cd $repo_in && make demo" 2>&1 | tee -a "$log" | sed 's/^/  demo| /'; then
+		phase_end "README: make demo" "passed"
+	else
+		phase_end "README: make demo" "FAILED"
+		fail "make demo"
+	fi
+	demo_dir=$repo_in/build/vm/demo/demo
+	if in_root "cd $repo_in && tracing/record-demo.sh --check --screenshot $demo_dir" 2>&1 | sed 's/^/  /'; then
+		vpm_msg "every artefact the README promises is there:"
+		(cd "$root$demo_dir" && ls -l trace.dat timeline.txt devices.svg devices.png \
+			trace-session*.json kernelshark.png) | sed 's/^/  /'
+	else
+		fail "demo artefacts missing or empty (above)"
+	fi
 
-phase "README: make check"
-tiers="build sparse dkms tracing vm-debian"
-if in_root "cd $repo_in && make check CHECK_TIERS=\"$tiers\"" 2>&1 | tee -a "$log" |
-   sed 's/^/  check| /'; then
-	phase_end "README: make check" "passed ($(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1))"
+	phase "README: make check"
+	tiers="build sparse dkms tracing vm-debian"
+	if in_root_vm "cd $repo_in && make check CHECK_TIERS=\"$tiers\"" 2>&1 | tee -a "$log" |
+	   sed 's/^/  check| /'; then
+		phase_end "README: make check" "passed ($(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1))"
+	else
+		phase_end "README: make check" "FAILED ($(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1))"
+		fail "make check CHECK_TIERS=\"$tiers\""
+	fi
 else
-	phase_end "README: make check" "FAILED ($(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1))"
-	fail "make check CHECK_TIERS=\"$tiers\""
+	# Only what the package phases use: the kernel (its headers, for dkms),
+	# QEMU and driverctl's VM, and the demo program packaged.sh runs.
+	phase "make setup + make user"
+	if in_root "cd $repo_in && make setup && make user" >>"$log" 2>&1; then
+		phase_end "make setup + make user" "ok"
+	else
+		phase_end "make setup + make user" "FAILED"
+		tail -n 20 "$log" >&2
+		vpm_die "make setup or make user failed in the root (log: $log)"
+	fi
 fi
 
 # --- 4. the Debian package --------------------------------------------------------
@@ -227,7 +271,7 @@ fi
 
 phase "packaged module in a VM"
 if in_root "apt-get install -y -q driverctl" >>"$log" 2>&1 &&
-   in_root "cd $repo_in && tests/vm/run.sh --no-module --smp 1 tests/guest/packaged.sh" 2>&1 |
+   in_root_vm "cd $repo_in && tests/vm/run.sh --no-module --smp 1 tests/guest/packaged.sh" 2>&1 |
    tee -a "$log" | sed 's/^/  vm| /'; then
 	phase_end "packaged module in a VM" "passed (driverctl bound edu to the dkms module)"
 else
@@ -235,14 +279,101 @@ else
 	fail "the packaged module in a VM (tests/guest/packaged.sh)"
 fi
 
+# --- 5. the drop-in package ---------------------------------------------------------
+# Installing vfio-pci-mmap-dropin-dkms is the opt-in (docs/install.rst):
+# dkms builds vfio-pci.ko into updates/dkms/, and modprobe vfio-pci (which
+# resolves through modules.dep, as modinfo does) must find it there; removing
+# the package must give vfio-pci back to the kernel.  Twice, to show the way
+# back leaves nothing that stops a second install.
+dropin_deb="./build/deb/vfio-pci-mmap-dropin-dkms_*_all.deb"
+# vfio_pci_is WHICH: modinfo -n, modprobe --show-depends and the parameters
+# of vfio-pci in the root, for $kver, must all be the drop-in's (WHICH=dropin,
+# under updates/dkms/) or the kernel's (WHICH=kernel); prints what they say.
+vfio_pci_is() {
+	local which=$1 n deps parm want ok=0
+	n=$(in_root "modinfo -k $kver -n vfio-pci" 2>&1)
+	deps=$(in_root "modprobe -S $kver --show-depends vfio-pci" 2>&1 |
+		sed -n 's/^insmod \([^ ]*\/vfio-pci\.ko[^ ]*\).*/\1/p')
+	parm=$(in_root "modinfo -k $kver -F parm vfio-pci" 2>&1 | grep -c '^policy_resetting:' || true)
+	case "$which" in
+	dropin) want="/lib/modules/$kver/updates/dkms/vfio-pci.ko"
+		[ "$parm" = 1 ] || ok=1 ;;
+	kernel) want="/lib/modules/$kver/kernel/drivers/vfio/pci/vfio-pci.ko"
+		[ "$parm" = 0 ] || ok=1 ;;
+	esac
+	case "$n" in "$want"|"$want".*) ;; *) ok=1 ;; esac
+	case "$deps" in "$want"|"$want".*) ;; *) ok=1 ;; esac
+	echo "modinfo -n vfio-pci: $n; modprobe --show-depends vfio-pci: insmod ${deps:-nothing}; parameter policy_resetting: $([ "$parm" = 1 ] && echo yes || echo no)"
+	return "$ok"
+}
+# dropin_left: the files of the drop-in package (its dkms module) still there.
+dropin_left() {
+	(cd "$root" && ls -d lib/modules/*/updates/dkms/vfio-pci.ko* \
+		usr/src/vfio-pci-mmap-dropin-* var/lib/dkms/vfio-pci-mmap-dropin 2>/dev/null) || true
+}
+
+phase "drop-in package"
+dropin_ok=1
+for round in 1 2; do
+	if ! in_root "cd $repo_in && apt-get install -y -q $dropin_deb" 2>&1 |
+	   tee -a "$log" | sed "s/^/  dropin-install-$round| /"; then
+		fail "apt-get install vfio-pci-mmap-dropin-dkms (round $round)"
+		dropin_ok=0
+		break
+	fi
+	if said=$(vfio_pci_is dropin); then
+		vpm_msg "installed (round $round): $said"
+	else
+		vpm_msg "installed (round $round), not the drop-in: $said"
+		fail "vfio-pci-mmap-dropin-dkms installed: vfio-pci is not the drop-in in updates/dkms (round $round)"
+		dropin_ok=0
+	fi
+	# Once: in a VM, driverctl's modprobe must load it and bind edu to it.
+	if [ "$round" = 1 ] &&
+	   ! in_root_vm "cd $repo_in && tests/vm/run.sh --no-module --smp 1 --out build/vm/packaged-dropin tests/guest/packaged.sh DROPIN=1" 2>&1 |
+	   tee -a "$log" | sed 's/^/  vm-dropin| /'; then
+		fail "the packaged drop-in in a VM (tests/guest/packaged.sh DROPIN=1)"
+		dropin_ok=0
+	fi
+	how=remove
+	[ "$round" = 1 ] || how=purge
+	if ! in_root "apt-get $how -y -q vfio-pci-mmap-dropin-dkms" 2>&1 |
+	   tee -a "$log" | sed "s/^/  dropin-$how-$round| /"; then
+		fail "apt-get $how vfio-pci-mmap-dropin-dkms (round $round)"
+		dropin_ok=0
+		break
+	fi
+	if said=$(vfio_pci_is kernel); then
+		vpm_msg "after apt-get $how (round $round): $said"
+	else
+		vpm_msg "after apt-get $how (round $round), not the kernel's: $said"
+		fail "apt-get $how vfio-pci-mmap-dropin-dkms did not give vfio-pci back to the kernel (round $round)"
+		dropin_ok=0
+	fi
+	left=$(dropin_left)
+	if [ -n "$left" ]; then
+		vpm_msg "after apt-get $how (round $round), left: $left"
+		fail "apt-get $how vfio-pci-mmap-dropin-dkms left $left"
+		dropin_ok=0
+	fi
+done
+if [ "$dropin_ok" = 1 ]; then
+	phase_end "drop-in package" "installed twice: vfio-pci from updates/dkms (driverctl loaded it in a VM); removed, purged: the kernel's again"
+else
+	phase_end "drop-in package" "FAILED (above)"
+fi
+
+# --- 6. purge ------------------------------------------------------------------------
 phase "apt-get purge"
 if in_root "apt-get purge -y -q vfio-pci-mmap-dkms vfio-pci-mmap-trace-plugins" >>"$log" 2>&1; then
-	left=$(ls "$root/lib/modules/"*/updates/dkms/vfio-pci-mmap.ko* 2>/dev/null || true)
-	if [ -z "$left" ] && [ ! -e "$root/usr/src/vfio-pci-mmap-0.1" ]; then
-		phase_end "apt-get purge" "module and sources removed"
+	left=$(cd "$root" && { find lib/modules \( -name 'vfio-pci-mmap*' -o \
+		\( -path '*/updates/*' -name 'vfio-pci.ko*' \) \) -print;
+		ls -d usr/src/vfio-pci-mmap* var/lib/dkms/vfio-pci-mmap* 2>/dev/null || true; } | tr '\n' ' ')
+	if [ -z "$left" ] && vfio_pci_is kernel >/dev/null; then
+		phase_end "apt-get purge" "nothing of ours left in /lib/modules, /usr/src, /var/lib/dkms; vfio-pci is the kernel's"
 	else
-		phase_end "apt-get purge" "FAILED: left ${left:-/usr/src/vfio-pci-mmap-0.1}"
-		fail "purging the package left the module behind"
+		phase_end "apt-get purge" "FAILED: left ${left:-nothing}; $(vfio_pci_is kernel)"
+		fail "purging the packages left files behind or vfio-pci not the kernel's"
 	fi
 else
 	phase_end "apt-get purge" "FAILED"

@@ -8,8 +8,42 @@
 # must be dkms's), runs the demo program on it, removes the override and
 # unloads the module.  Not in 'make check' (VM_SUITES leaves it out): the
 # machine it runs on must have the package installed.
+#
+# With the argument DROPIN=1, the same for the drop-in build as its package
+# vfio-pci-mmap-dropin-dkms installed it: driverctl set-override EDU_BDF
+# vfio-pci must load it (module vfio_pci, from updates/dkms, with this
+# driver's parameters), not the kernel's vfio-pci.
 
 . "$REPO/tests/guest/lib.sh"
+vpm_args packaged.sh DROPIN -- "$@"
+
+if [ "${DROPIN:-0}" = 1 ]; then
+	ko=$(modinfo -n vfio-pci 2>&1)
+	case "$ko" in
+	*/updates/dkms/vfio-pci.ko*) vpm_result PASS packaged/dropin-installed-by-dkms "$ko" ;;
+	*) vpm_result FAIL packaged/dropin-installed-by-dkms "modinfo -n vfio-pci: $ko"; exit 1 ;;
+	esac
+	# run.sh loaded no module, guest-main.sh only vfio-pci-core: nothing
+	# named vfio_pci yet.
+	if [ -d /sys/module/vfio_pci ]; then
+		vpm_result FAIL packaged/dropin-not-loaded-yet "vfio_pci loaded before driverctl ran"
+		exit 1
+	fi
+	vpm_run packaged/dropin-driverctl-set-override driverctl -v set-override "$EDU_BDF" vfio-pci || exit 1
+	drv=$(vpm_driver "$EDU_BDF")
+	loaded_from=$(modprobe --show-depends vfio-pci 2>&1 | sed -n 's/^insmod \([^ ]*\/vfio-pci\.ko[^ ]*\).*/\1/p')
+	if [ "$drv" = vfio-pci ] && [ "$loaded_from" = "$ko" ] &&
+	   [ -e /sys/module/vfio_pci/parameters/policy_resetting ]; then
+		vpm_result PASS packaged/dropin-bound-by-driverctl "$EDU_BDF -> $drv, module vfio_pci from $loaded_from (has policy_resetting)"
+	else
+		vpm_result FAIL packaged/dropin-bound-by-driverctl "$EDU_BDF -> '${drv:-nothing}', modprobe resolves '$loaded_from', policy_resetting: $(ls /sys/module/vfio_pci/parameters 2>&1 | tr '\n' ' ')"
+		exit 1
+	fi
+	vpm_run packaged/dropin-vpm-demo "$REPO/build/vpm-demo" "$EDU_BDF"
+	vpm_run packaged/dropin-driverctl-unset-override driverctl -v --noprobe unset-override "$EDU_BDF"
+	vpm_run packaged/dropin-unload modprobe -r vfio-pci
+	exit 0
+fi
 
 ko=$(modinfo -n vfio-pci-mmap 2>&1)
 case "$ko" in

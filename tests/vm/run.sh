@@ -267,6 +267,21 @@ vm_device() {
 	guest_devices+="${guest_devices:+ }$var=0000:00:$slot.0=$id"
 	vm_ports=$n
 }
+# vm_device_no_iommu VAR BUS VENDOR:DEVICE DEVICE [QEMU_ARGS...] (for a
+# device list): DEVICE behind a root port on a PCIe expander bridge of its
+# own (pxb-pcie, bus number BUS, decimal; at 00:1f-N.0) that bypasses the
+# intel-iommu: the DMAR table leaves that bus out, and the guest gives the
+# device no IOMMU group.  The root port is BUS:00.0, the device BUS+1:00.0.
+vm_device_no_iommu() {
+	local var=$1 bus=$2 id=$3 dev=$4 n=$((vm_ports + 1))
+	shift 4
+	qemu+=("$@"
+		-device "pxb-pcie,id=pxb$n,bus_nr=$bus,bus=pcie.0,addr=0x$(printf '%x' $((0x1f - n))),bypass_iommu=on"
+		-device "pcie-root-port,id=rp$n,bus=pxb$n,addr=0x0,chassis=$n,slot=$n,hotplug=off"
+		-device "$dev,bus=rp$n")
+	guest_devices+="${guest_devices:+ }$var=$(printf '0000:%02x:00.0' "$bus")=$id"
+	vm_ports=$n
+}
 # shellcheck source=tests/vm/devices.sh
 . "$devices"
 [ "$vm_ports" -gt 0 ] || vpm_die "$devices lists no device"
