@@ -146,6 +146,19 @@ static void vpm_mmap_tracks_one_vma_and_maps_nothing_until_touched(struct kunit 
 	KUNIT_EXPECT_EQ(test, ctx.ev->nr_untrack, 1U);
 }
 
+/* A test device and six pages of its BAR0, mapped and tracked, untouched. */
+static unsigned long vpm_map_six(struct kunit *test, struct vpm_map_ctx *ctx,
+				 struct vpm_mapping **m)
+{
+	unsigned long addr;
+
+	vpm_map_setup(test, ctx);
+	addr = vpm_map(test, ctx->td, 0, 0, 6);
+	*m = vpm_entry_at(ctx->vpm, addr);
+	KUNIT_ASSERT_NOT_NULL(test, *m);
+	return addr;
+}
+
 static void vpm_first_touch_maps_the_bar_pages_in_one_fault(struct kunit *test)
 {
 	struct vpm_map_ctx ctx;
@@ -154,10 +167,7 @@ static void vpm_first_touch_maps_the_bar_pages_in_one_fault(struct kunit *test)
 	unsigned int i;
 	u64 val;
 
-	vpm_map_setup(test, &ctx);
-	addr = vpm_map(test, ctx.td, 0, 0, 6);
-	m = vpm_entry_at(ctx.vpm, addr);
-	KUNIT_ASSERT_NOT_NULL(test, m);
+	addr = vpm_map_six(test, &ctx, &m);
 
 	KUNIT_ASSERT_EQ(test, vpm_read(addr + 8, &val), 0);
 	KUNIT_EXPECT_EQ(test, val, vpm_test_pattern(0));
@@ -209,10 +219,7 @@ static void vpm_refault_fills_the_block_with_the_kept_protection(struct kunit *t
 	unsigned int i;
 	u64 val;
 
-	vpm_map_setup(test, &ctx);
-	addr = vpm_map(test, ctx.td, 0, 0, 6);
-	m = vpm_entry_at(ctx.vpm, addr);
-	KUNIT_ASSERT_NOT_NULL(test, m);
+	addr = vpm_map_six(test, &ctx, &m);
 	KUNIT_EXPECT_EQ(test, ctx.vpm->bar_prot[0][0].key, 0UL);
 
 	/* The first fault computes the protection and keeps it. */
