@@ -484,32 +484,36 @@ static int cmd_faultmax(void)
  */
 static int cmd_fork(int nvmas)
 {
-	double *t = calloc(reps, sizeof(double));
+	volatile char **maps = calloc(nvmas, sizeof(*maps));
+	char m[64];
 	int rep, i, k;
 
-	if (!t)
+	if (!maps)
 		return 1;
-	for (i = 0; i < nvars; i++) {
-		struct variant *v = &vars[i];
-		volatile char **maps = calloc(nvmas, sizeof(*maps));
+	snprintf(m, sizeof(m), "fork_%dvmas_us", nvmas);
+	/*
+	 * Each repetition maps and touches one variant's vmas, forks, and
+	 * unmaps them again, variants alternating in order.  One untimed
+	 * round first (the program's own copy-on-write faults).
+	 */
+	for (rep = -1; rep < reps; rep++) {
+		for (i = 0; i < nvars; i++) {
+			struct variant *v = nth(rep + 1, i);
+			double t0;
+			pid_t pid;
 
-		if (!maps)
-			return 1;
-		for (k = 0; k < nvmas; k++) {
-			maps[k] = mmap(NULL, SZ_4K, PROT_READ, MAP_SHARED,
-				       v->dev->fd, v->dev->region_off[0]);
-			if (maps[k] == MAP_FAILED) {
-				fail("%s: mmap BAR0 #%d: %s", v->label, k,
-				     strerror(errno));
-				return 1;
+			for (k = 0; k < nvmas; k++) {
+				maps[k] = mmap(NULL, SZ_4K, PROT_READ, MAP_SHARED,
+					       v->dev->fd, v->dev->region_off[0]);
+				if (maps[k] == MAP_FAILED) {
+					fail("%s: mmap BAR0 #%d: %s", v->label,
+					     k, strerror(errno));
+					return 1;
+				}
+				(void)*maps[k];
 			}
-			(void)*maps[k];
-		}
-		/* One untimed round: the program's own copy-on-write faults. */
-		for (rep = -1; rep < reps; rep++) {
-			double t0 = now();
-			pid_t pid = fork();
-
+			t0 = now();
+			pid = fork();
 			if (pid == 0)
 				_exit(0);
 			if (pid < 0 || waitpid(pid, NULL, 0) != pid) {
@@ -517,19 +521,12 @@ static int cmd_fork(int nvmas)
 				return 1;
 			}
 			if (rep >= 0)
-				t[rep] = now() - t0;
+				emit(m, v->label, (now() - t0) * 1e6);
+			for (k = 0; k < nvmas; k++)
+				munmap((void *)maps[k], SZ_4K);
 		}
-		for (rep = 0; rep < reps; rep++) {
-			char m[64];
-
-			snprintf(m, sizeof(m), "fork_%dvmas_us", nvmas);
-			emit(m, v->label, t[rep] * 1e6);
-		}
-		for (k = 0; k < nvmas; k++)
-			munmap((void *)maps[k], SZ_4K);
-		free(maps);
 	}
-	free(t);
+	free(maps);
 	return 0;
 }
 
