@@ -108,6 +108,7 @@ struct fz_dev {
 	uint64_t bar_size;
 	struct vt_region reg;
 	uint32_t pm_cap;
+	uint64_t msix_start, msix_end;	/* MSI-X table in the BAR */
 	bool lp_ok;		/* LOW_POWER_ENTRY answers */
 	/* model: the core's view and this driver's */
 	bool mem_on, d3hot, rt_lp, window;

@@ -905,7 +905,7 @@ static const int op_weight[O_NR] = {
 	[O_MREMAP] = 4, [O_FORK] = 2, [O_EXIT] = 1, [O_READ] = 22,
 	[O_WRITE] = 12, [O_PREAD] = 5, [O_PWRITE] = 4, [O_MEM] = 5,
 	[O_PM] = 2, [O_LP] = 3, [O_RESET] = 1, [O_SYSFS_RESET] = 1,
-	[O_POLICY] = 4, [O_HOLD] = 4, [O_BLOCKED] = 1, [O_RING_READ] = 4,
+	[O_POLICY] = 4, [O_HOLD] = 4, [O_BLOCKED] = 4, [O_RING_READ] = 4,
 	[O_RING_HOSTILE] = 2, [O_INJECT] = 2,
 };
 
@@ -1086,7 +1086,7 @@ static bool op_touch(int op)
 {
 	bool write = op == O_WRITE;
 	int p = pick_proc();
-	struct fz_map *m = map_pick(p, false, false);
+	struct fz_map *m = map_pick(p, false, chance(85));
 	struct fz_cmd c = { .kind = C_READ };
 	struct fz_res r;
 	struct fz_dev *v;
@@ -1133,7 +1133,7 @@ static bool op_rw(int op)
 	uint32_t pol = policy_of(v, s), want;
 	struct fz_cmd c = { .dev = k, .region = v->bar };
 	struct fz_res r;
-	bool known;
+	bool known, msix;
 	long expect;
 
 	if (would_block_long(v, s))
@@ -1168,8 +1168,9 @@ static bool op_rw(int op)
 	logf_("%s p%d%s %s offset 0x%llx (%s) val 0x%x -> %ld 0x%x",
 	      write ? "pwrite" : "pread", p, c.thread ? "/thread" : "", v->name,
 	      (unsigned long long)c.off, st_names[s], c.val, r.ret, r.val);
-	if (s == ST_ENABLED || (pol == VFIO_PCI_MMAP_POLICY_ONES &&
-				s != ST_RESETTING))
+	msix = c.off >= v->msix_start && c.off < v->msix_end;
+	if (s == ST_ENABLED || msix || (pol == VFIO_PCI_MMAP_POLICY_ONES &&
+					s != ST_RESETTING))
 		expect = 4;
 	else
 		expect = s == ST_RESETTING ? -EAGAIN : -EIO;
@@ -1179,7 +1180,10 @@ static bool op_rw(int op)
 		     st_names[s], r.ret, expect);
 	if (expect != 4)
 		return true;
-	if (s == ST_ENABLED) {
+	if (msix) {		/* the MSI-X table: all-ones, never gated */
+		want = ONES;
+		known = !write;
+	} else if (s == ST_ENABLED) {
 		if (write) {
 			dev_write(v, c.off, c.val);
 			return true;
@@ -1435,8 +1439,8 @@ static bool op_mprotect(int op)
 	if (r.ret != expect)
 		fail("mprotect %s of %s region %u: %ld, want %ld",
 		     prot_name(c.prot), v->name, m->region, r.ret, expect);
-	if (expect)
-		return true;
+	if (expect || c.prot == m->prot)
+		return true;	/* an unchanged protection splits nothing */
 	/* The all-ones pages written stay where they are (or go). */
 	nk = 0;
 	for (j = 0; j < procs[p].now; j++)
@@ -1612,12 +1616,12 @@ static bool op_mem(int op)
 
 static bool op_pm(int op)
 {
-	int k = pick_dev();
+	int k = FZ_NVME;	/* the one with a PM capability */
 	struct fz_dev *v = &devs[k];
 	struct fz_cmd c = { .kind = C_PM, .dev = k };
 	enum fz_state before = fault_state(v);
 
-	if (!v->pm_cap || v->rt_lp)
+	if (!v->present || !v->pm_cap || v->rt_lp)
 		return false;
 	c.val = !v->d3hot;
 	dev_cmd(op, &c, 0, c.val ? "PM_CTRL D3hot" : "PM_CTRL D0");
@@ -1776,8 +1780,8 @@ static bool sleeping_in_driver(pid_t tid, char *wchan, size_t len)
  */
 static bool op_blocked(int op)
 {
-	int p = pick_proc();
-	struct fz_map *m = map_pick(p, false, true);
+	int p = pick_proc(), i;
+	struct fz_map *m = NULL;
 	struct fz_cmd c = { .kind = C_READ }, h = { .kind = C_HOLD };
 	struct fz_thread_arg *ta = NULL;
 	struct fz_res r, hr;
@@ -1789,13 +1793,20 @@ static bool op_blocked(int op)
 	pid_t tid;
 	double t0;
 
-	if (!m || !(m->prot & PROT_READ))
+	/* A readable BAR mapping of a device whose window blocks long. */
+	for (i = 0; i < FZ_MAX_MAPS && !m; i++) {
+		struct fz_map *x = &procs[p].m[(i + op_index) % FZ_MAX_MAPS];
+
+		v = &devs[x->dev];
+		if (x->used && (x->prot & PROT_READ) && x->region == v->bar &&
+		    v->window && v->mem_on && !v->d3hot && !v->rt_lp &&
+		    v->pol.resetting == VFIO_PCI_MMAP_POLICY_BLOCK &&
+		    v->pol.block_timeout_ms >= 3000)
+			m = x;
+	}
+	if (!m)
 		return false;
 	v = &devs[m->dev];
-	if (!v->window || v->pol.resetting != VFIO_PCI_MMAP_POLICY_BLOCK ||
-	    v->pol.block_timeout_ms < 3000 || !v->mem_on || v->d3hot ||
-	    v->rt_lp)
-		return false;
 	c.dev = h.dev = m->dev;
 	c.addr = touch_addr(m, false);
 	if (!c.addr)
@@ -2048,7 +2059,7 @@ static void setup_dev(int k)
 			 VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY,
 	};
 	char path[PATH_MAX];
-	uint32_t i;
+	uint32_t i, cap;
 	int r;
 
 	if (!bdf || !*bdf)
@@ -2069,6 +2080,17 @@ static void setup_dev(int k)
 	v->lp_ok = ioctl(v->d.fd, VFIO_DEVICE_FEATURE, &f) == 0;
 	if (policy_feature(&v->d, VFIO_DEVICE_FEATURE_GET, &v->pol))
 		vt_bail("%s: no VFIO_DEVICE_FEATURE_PCI_MMAP_ACCESS_POLICY", v->name);
+	cap = vt_find_cap(&v->d, PCI_CAP_ID_MSIX);
+	if (cap) {
+		uint16_t flags = vt_cfg_read16(&v->d, cap + PCI_MSIX_FLAGS);
+		uint32_t table = vt_cfg_read32(&v->d, cap + PCI_MSIX_TABLE);
+
+		if ((table & PCI_MSIX_TABLE_BIR) == v->bar) {
+			v->msix_start = table & PCI_MSIX_TABLE_OFFSET;
+			v->msix_end = v->msix_start +
+				      ((flags & PCI_MSIX_FLAGS_QSIZE) + 1) * 16;
+		}
+	}
 	v->present = true;
 	v->mem_on = vt_cfg_read16(&v->d, PCI_COMMAND) & PCI_COMMAND_MEMORY;
 	v->refused = vt_read_refused(bdf);
@@ -2100,6 +2122,10 @@ static void setup_dev(int k)
 		ring_set_cons(&v->ring, v->cons);
 		pin_ring_maps(k);
 	}
+	if (v->msix_end)
+		printf("# %s: MSI-X table at 0x%llx-0x%llx of BAR%u\n", v->name,
+		       (unsigned long long)v->msix_start,
+		       (unsigned long long)v->msix_end, v->bar);
 	printf("# %s %s: BAR%u 0x%llx bytes%s%s%s%s, ring %s (%u entries), policy %u/%u/%u/%u %u ms\n",
 	       v->name, bdf, v->bar, (unsigned long long)v->bar_size,
 	       v->reg.sparse ? ", sparse" : "", v->pm_cap ? ", PM" : "",
