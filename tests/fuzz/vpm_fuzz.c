@@ -61,6 +61,7 @@ static int max_procs = FZ_MAX_PROCS;
 static bool verbose;
 static unsigned long long seed;
 static long op_index;
+static double t_start;
 
 /* ------------------------------------------------------------------ */
 /* Random numbers: splitmix64, one stream from the seed.               */
@@ -119,7 +120,8 @@ static void fail(const char *fmt, ...)
 	va_list ap;
 	long i, from = op_index - log_show + 1;
 
-	printf("FUZZ FAILURE at operation %ld (seed %llu): ", op_index, seed);
+	printf("FUZZ FAILURE at operation %ld (seed %llu, %.1f s in): ", op_index,
+	       seed, vt_now() - t_start);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -2252,7 +2254,7 @@ int main(int argc, char **argv)
 
 	for (o = 0; o < O_NR; o++)
 		total_w += op_weight[o];
-	t0 = vt_now();
+	t0 = t_start = vt_now();
 	for (op_index = 0; ops < 0 || op_index < ops; op_index++) {
 		if (seconds > 0 && vt_now() - t0 >= seconds)
 			break;
