@@ -26,7 +26,7 @@
 #define FZ_MAX_ONESW	64	/* writes through all-ones pages per process */
 #define FZ_MEM_SLOTS	(1U << 15)	/* ivshmem words the model remembers */
 
-enum fz_devid { FZ_EDU, FZ_IVSHMEM, FZ_NVME, FZ_NDEV };
+enum fz_devid { FZ_EDU, FZ_IVSHMEM, FZ_NVME, FZ_EDU2, FZ_NDEV };
 
 /* The model's states (the driver's enum vpm_state, in its order). */
 enum fz_state { ST_ENABLED, ST_MEM_DISABLED, ST_LOW_POWER, ST_RESETTING,
@@ -112,6 +112,7 @@ struct fz_dev {
 	bool lp_ok;		/* LOW_POWER_ENTRY answers */
 	/* model: the core's view and this driver's */
 	bool mem_on, d3hot, rt_lp, window;
+	bool revoked;		/* hot-unplugged: terminal */
 	struct vfio_pci_mmap_access_policy pol;
 	bool live_known;	/* edu liveness register */
 	uint32_t live;

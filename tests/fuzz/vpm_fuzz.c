@@ -55,7 +55,10 @@ static struct fz_dev devs[FZ_NDEV] = {
 	[FZ_EDU] = { .name = "edu", .env = "EDU_BDF", .bar = 0 },
 	[FZ_IVSHMEM] = { .name = "ivshmem", .env = "IVSHMEM_BDF", .bar = 2 },
 	[FZ_NVME] = { .name = "nvme", .env = "NVME_BDF", .bar = 0 },
+	[FZ_EDU2] = { .name = "edu2", .env = "EDU2_BDF", .bar = 0 },
 };
+static const char *unplug_file;	/* --unplug: the host's request file */
+static long unplug_at = -1;		/* operation index of the unplug */
 static struct fz_proc procs[FZ_MAX_PROCS];
 static int max_procs = FZ_MAX_PROCS;
 static bool verbose;
@@ -112,6 +115,7 @@ static void logf_(const char *fmt, ...)
 }
 
 static void kill_workers(void);
+static void release_revoked(void);
 static void restore_params(void);
 
 __attribute__((format(printf, 1, 2), noreturn))
@@ -133,9 +137,14 @@ static void fail(const char *fmt, ...)
 	for (i = from; i <= op_index; i++)
 		if (oplog[i % LOG_KEEP])
 			printf("#   %s\n", oplog[i % LOG_KEEP]);
-	printf("# replay: make fuzz SEED=%llu OPS=%ld\n", seed, op_index + 1);
+	if (unplug_at >= 0)
+		printf("# (after the unplug of edu2 at operation %ld)\n# replay: make fuzz SEED=%llu OPS=%ld\n",
+		       unplug_at, seed, unplug_at);
+	else
+		printf("# replay: make fuzz SEED=%llu OPS=%ld\n", seed, op_index + 1);
 	fflush(stdout);
 	kill_workers();
+	release_revoked();
 	restore_params();
 	exit(1);
 }
@@ -150,6 +159,8 @@ static const char *const st_names[ST_NR] = {
 /* The state a fault sees (and the one the driver records). */
 static enum fz_state fault_state(const struct fz_dev *v)
 {
+	if (v->revoked)
+		return ST_REVOKED;
 	if (v->window)
 		return ST_RESETTING;
 	if (v->d3hot || v->rt_lp)
@@ -162,6 +173,8 @@ static enum fz_state fault_state(const struct fz_dev *v)
 /* The state read()/write() see: runtime low power is resumed for them. */
 static enum fz_state rw_state(const struct fz_dev *v)
 {
+	if (v->revoked)
+		return ST_REVOKED;
 	if (v->window)
 		return ST_RESETTING;
 	if (v->d3hot)
@@ -217,6 +230,7 @@ static uint32_t dev_value(struct fz_dev *v, uint64_t off, bool *known)
 	*known = true;
 	switch (v - devs) {
 	case FZ_EDU:
+	case FZ_EDU2:
 		if (off == 0)
 			return EDU_ID_VALUE;
 		if (off == EDU_LIVE && v->live_known)
@@ -245,6 +259,7 @@ static void dev_write(struct fz_dev *v, uint64_t off, uint32_t val)
 
 	switch (v - devs) {
 	case FZ_EDU:
+	case FZ_EDU2:
 		if (off == EDU_LIVE) {
 			v->live = ~val;
 			v->live_known = true;
@@ -263,6 +278,7 @@ static bool dev_writable_at(const struct fz_dev *v, uint64_t off)
 {
 	switch (v - devs) {
 	case FZ_EDU:
+	case FZ_EDU2:
 		return off == EDU_LIVE || off >= SZ_4K;
 	case FZ_IVSHMEM:
 		return true;
@@ -296,7 +312,7 @@ static void ring_produce(struct fz_dev *v, const struct fz_rec *r)
 {
 	struct fz_rec *e;
 
-	if (!v->ring_ok)
+	if (!v->ring_ok || v->revoked)
 		return;
 	v->seq++;
 	if (v->cons_bad) {
@@ -818,7 +834,7 @@ static void check_states(void)
 			fail("%s: debugfs state is %s, the model says %s", v->name,
 			     st, st_names[fault_state(v)]);
 		refused = vt_read_refused(v->bdf);
-		if (refused != v->refused)
+		if (refused != v->refused && !v->revoked)
 			fail("%s: debugfs refused is %ld, the model says %ld",
 			     v->name, refused, v->refused);
 	}
@@ -850,7 +866,7 @@ static void check_all(void)
 	check_maps();
 	check_states();
 	for (k = 0; k < FZ_NDEV; k++)
-		if (devs[k].present && devs[k].ring_ok)
+		if (devs[k].present && devs[k].ring_ok && !devs[k].revoked)
 			check_ring_header(&devs[k]);
 }
 
@@ -934,6 +950,16 @@ static int pick_dev(void)
 	return c[rn(n)];
 }
 
+/* fork and exit take every device's mappings along: every state counts. */
+static void cov_all(int op)
+{
+	int k;
+
+	for (k = 0; k < FZ_NDEV; k++)
+		if (devs[k].present)
+			cov[fault_state(&devs[k])][op]++;
+}
+
 static bool thread_maybe(void)
 {
 	return chance(20);
@@ -997,6 +1023,13 @@ static void judge_touch(int p, struct fz_map *m, uint64_t addr, bool write,
 			     vt_probe_name(r->probe));
 		return;
 	}
+	if (m->region != v->bar && v->revoked) {	/* a revoked ring */
+		if (r->probe != VT_ACCESS_SIGBUS)
+			fail("%s of %s's revoked fault ring at 0x%llx: %s, want SIGBUS",
+			     what, v->name, (unsigned long long)addr,
+			     vt_probe_name(r->probe));
+		return;
+	}
 	if (m->region != v->bar) {	/* the fault ring: RAM */
 		if (r->probe != VT_ACCESS_OK)
 			fail("%s of the fault ring at 0x%llx: %s", what,
@@ -1057,7 +1090,7 @@ static uint64_t touch_addr(struct fz_map *m, bool write)
 	}
 	for (tries = 0; tries < 8; tries++) {
 		if (m->roff == 0 && m->dev != FZ_IVSHMEM && chance(50)) {
-			if (m->dev == FZ_EDU)
+			if (m->dev == FZ_EDU || m->dev == FZ_EDU2)
 				off = chance(50) ? 0 : EDU_LIVE;
 			else
 				off = NVME_VS;
@@ -1120,7 +1153,7 @@ static bool op_touch(int op)
 	      (unsigned long long)(m->roff + c.addr - m->start),
 	      st_names[s], c.val, vt_probe_name(r.probe), r.val);
 	if (m->region != v->bar && write && (m->prot & PROT_WRITE) &&
-	    r.probe == VT_ACCESS_OK)
+	    r.probe == VT_ACCESS_OK && !v->revoked)
 		return true;
 	judge_touch(p, m, c.addr, write, c.val, &r, s);
 	return true;
@@ -1143,6 +1176,7 @@ static bool op_rw(int op)
 	c.kind = write ? C_PWRITE : C_PREAD;
 	switch (k) {
 	case FZ_EDU:
+	case FZ_EDU2:
 		c.off = chance(30) ? 0 : chance(50) ? EDU_LIVE :
 			SZ_4K + rn((v->bar_size - SZ_4K) / 4) * 4;
 		if (write && c.off == 0)
@@ -1171,6 +1205,12 @@ static bool op_rw(int op)
 	      write ? "pwrite" : "pread", p, c.thread ? "/thread" : "", v->name,
 	      (unsigned long long)c.off, st_names[s], c.val, r.ret, r.val);
 	msix = c.off >= v->msix_start && c.off < v->msix_end;
+	if (s == ST_REVOKED) {
+		if (r.ret != -ENODEV)
+			fail("%s of revoked %s: %ld, want -ENODEV", write ?
+			     "pwrite" : "pread", v->name, r.ret);
+		return true;
+	}
 	if (s == ST_ENABLED || msix || (pol == VFIO_PCI_MMAP_POLICY_ONES &&
 					s != ST_RESETTING))
 		expect = 4;
@@ -1280,6 +1320,8 @@ static bool op_mmap(int op)
 		break;
 	}
 	expect = bar_mappable(v, c.off, c.len) ? 0 : -EINVAL;
+	if (v->revoked)
+		expect = -ENODEV;
 	cov[fault_state(v)][op]++;
 	c.thread = thread_maybe();
 	run_in(p, &c, &r);
@@ -1341,6 +1383,8 @@ static bool op_mmap_ring(int op)
 		c.prot = PROT_READ | PROT_WRITE;
 		expect = -EACCES;
 	}
+	if (v->revoked)
+		expect = -ENODEV;
 	cov[fault_state(v)][op]++;
 	run_in(p, &c, &r);
 	logf_("mmap-ring p%d %s part %d offset 0x%llx len 0x%llx %s -> %ld 0x%llx",
@@ -1528,7 +1572,7 @@ static bool op_fork(int op)
 			break;
 	if (p >= max_procs)
 		return false;
-	cov[fault_state(&devs[pick_dev()])][op]++;
+	cov_all(op);
 	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC))
 		fail("pipe: %s", strerror(errno));
 	fflush(stdout);
@@ -1563,7 +1607,7 @@ static bool op_exit(int op)
 
 	if (p == 0)
 		return false;
-	cov[fault_state(&devs[pick_dev()])][op]++;
+	cov_all(op);
 	logf_("exit p%d (pid %d, %d mappings)%s", p, procs[p].pid, nr_maps(p),
 	      kill9 ? " by SIGKILL" : "");
 	if (kill9)
@@ -1602,6 +1646,9 @@ static bool op_mem(int op)
 {
 	int k = pick_dev();
 	struct fz_dev *v = &devs[k];
+
+	if (v->revoked)
+		return false;
 	struct fz_cmd c = { .kind = C_MEM, .dev = k };
 	enum fz_state before = fault_state(v);
 	char what[64];
@@ -1636,6 +1683,9 @@ static bool op_lp(int op)
 {
 	int k = pick_dev();
 	struct fz_dev *v = &devs[k];
+
+	if (v->revoked)
+		return false;
 	struct fz_cmd c = { .kind = C_LP, .dev = k };
 	enum fz_state before = fault_state(v);
 
@@ -1670,6 +1720,9 @@ static bool op_reset(int op)
 {
 	int k = pick_dev();
 	struct fz_dev *v = &devs[k];
+
+	if (v->revoked)
+		return false;
 	struct fz_cmd c = { .kind = op == O_RESET ? C_RESET : C_SYSFS_RESET,
 			    .dev = k };
 	char path[PATH_MAX];
@@ -1694,6 +1747,9 @@ static bool op_policy(int op)
 {
 	int k = pick_dev();
 	struct fz_dev *v = &devs[k];
+
+	if (v->revoked)
+		return false;
 	struct fz_cmd c = { .kind = C_POLICY_SET, .dev = k };
 	struct vfio_pci_mmap_access_policy *np = &c.pol;
 	long expect = 0;
@@ -1742,6 +1798,9 @@ static bool op_hold(int op)
 {
 	int k = pick_dev();
 	struct fz_dev *v = &devs[k];
+
+	if (v->revoked)
+		return false;
 	struct fz_cmd c = { .kind = C_HOLD, .dev = k };
 	enum fz_state before = fault_state(v);
 
@@ -1801,6 +1860,7 @@ static bool op_blocked(int op)
 
 		v = &devs[x->dev];
 		if (x->used && (x->prot & PROT_READ) && x->region == v->bar &&
+		    !v->revoked &&
 		    v->window && v->mem_on && !v->d3hot && !v->rt_lp &&
 		    v->pol.resetting == VFIO_PCI_MMAP_POLICY_BLOCK &&
 		    v->pol.block_timeout_ms >= 3000)
@@ -1874,6 +1934,9 @@ static bool op_ring_read(int op)
 {
 	int k = pick_dev();
 	struct fz_dev *v = &devs[k];
+
+	if (v->revoked)
+		return false;
 	struct vfio_pci_mmap_fault_record rec[64];
 	uint32_t prod, i, n, want;
 	ssize_t got;
@@ -1928,6 +1991,9 @@ static bool op_ring_hostile(int op)
 {
 	int k = pick_dev();
 	struct fz_dev *v = &devs[k];
+
+	if (v->revoked)
+		return false;
 	uint32_t val;
 	int kind = rn(4);
 	ssize_t w;
@@ -1978,6 +2044,9 @@ static bool op_inject(int op)
 {
 	int k = pick_dev();
 	struct fz_dev *v = &devs[k];
+
+	if (v->revoked)
+		return false;
 	uint32_t n = 1 + rn(chance(20) ? 400 : 16), i;
 	uint64_t addr = rnd() & 0xffffffffff00ULL;
 	int ret;
@@ -2019,7 +2088,31 @@ static bool (*const op_fn[O_NR])(int) = {
 /* ------------------------------------------------------------------ */
 /* Setup, the loop, the report                                         */
 
+/* Operations after the unplug: a fixed number, so that a replay repeats them. */
+#define UNPLUG_OPS 300
+
 static char msix_old[16];
+
+/* One random operation, its checks included. */
+static void run_one(void)
+{
+	static long total_w;
+	int o;
+
+	if (!total_w)
+		for (o = 0; o < O_NR; o++)
+			total_w += op_weight[o];
+	for (;;) {
+		long w = (long)rn(total_w);
+
+		for (o = 0; o < O_NR && w >= op_weight[o]; o++)
+			w -= op_weight[o];
+		if (op_fn[o](o))
+			break;
+	}
+	op_count[o]++;
+	check_all();
+}
 
 static void restore_params(void)
 {
@@ -2141,15 +2234,71 @@ static void setup_dev(int k)
 		       (unsigned long long)v->reg.areas[i].size);
 }
 
+/*
+ * Ask the host to unplug edu2 (tests/guest/lib.sh's protocol: the request
+ * file) and wait until the driver has revoked it; the model follows.
+ */
+static void unplug_edu2(void)
+{
+	struct fz_dev *v = &devs[FZ_EDU2];
+	char tmp[PATH_MAX], st[64] = "?";
+	double t0 = vt_now();
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", unplug_file);
+	if (vt_write_file_flags(tmp, "edu2\n", O_CREAT | O_TRUNC) ||
+	    rename(tmp, unplug_file))
+		fail("cannot ask for the unplug through %s: %s", unplug_file,
+		     strerror(errno));
+	logf_("unplug edu2 (%s, %s): asked", v->bdf, st_names[fault_state(v)]);
+	while (vt_now() - t0 < 60) {
+		if (!vt_read_state(v->bdf, st, sizeof(st)) &&
+		    !strcmp(st, "revoked"))
+			break;
+		usleep(20000);
+	}
+	if (strcmp(st, "revoked"))
+		fail("edu2 is not revoked 60 s after the unplug request (state %s)",
+		     st);
+	v->revoked = true;
+	v->window = false;
+	if (v->pol.revoked == VFIO_PCI_MMAP_POLICY_AUTO)
+		v->pol.revoked = VFIO_PCI_MMAP_POLICY_SIGBUS; /* no request eventfd */
+	ones_forget();
+	logf_("unplug edu2: revoked after %.1f s, policy %u", vt_now() - t0,
+	      v->pol.revoked);
+}
+
+/* Let a revoked device go: no process may keep it mapped or open. */
+static void release_revoked(void)
+{
+	int k, i;
+
+	for (k = 0; k < FZ_NDEV; k++) {
+		if (!devs[k].present || !devs[k].revoked)
+			continue;
+		for (i = 0; i < FZ_MAX_MAPS; i++) {
+			struct fz_map *m = &procs[0].m[i];
+
+			if (m->used && m->dev == k) {
+				munmap((void *)(uintptr_t)m->start,
+				       m->end - m->start);
+				m->used = false;
+			}
+		}
+		vt_close(&devs[k].d);
+	}
+}
+
 static void cleanup(void)
 {
 	int k;
 
 	kill_workers();
+	release_revoked();
 	for (k = 0; k < FZ_NDEV; k++) {
 		struct fz_dev *v = &devs[k];
 
-		if (!v->present)
+		if (!v->present || v->revoked)
 			continue;
 		if (v->rt_lp)
 			vt_feature_set(&v->d, VFIO_DEVICE_FEATURE_LOW_POWER_EXIT);
@@ -2163,15 +2312,34 @@ static void cleanup(void)
 	restore_params();
 }
 
+/*
+ * The (state, operation) pairs the generator can reach: a blocked access
+ * needs a reset window; a revoked device (only with --unplug) takes no
+ * device operation.
+ */
+static bool pair_possible(int s, int o)
+{
+	if (o == O_BLOCKED)
+		return s == ST_RESETTING;
+	if (s != ST_REVOKED)
+		return true;
+	if (!unplug_file || !devs[FZ_EDU2].present)
+		return false;
+	return o == O_MMAP || o == O_MMAP_RING || o == O_MUNMAP ||
+	       o == O_MPROTECT || o == O_MREMAP || o == O_FORK ||
+	       o == O_EXIT || o == O_READ || o == O_WRITE || o == O_PREAD ||
+	       o == O_PWRITE;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: vpm_fuzz [--seed N] [--ops N] [--seconds S] [--procs N] [--verbose] [--log N]\n");
+	fprintf(stderr, "usage: vpm_fuzz [--seed N] [--ops N] [--seconds S] [--procs N] [--verbose] [--log N] [--unplug REQUEST_FILE]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	long ops = -1, total_w = 0, pairs = 0, possible = 0, i;
+	long ops = -1, pairs = 0, possible = 0, i;
 	double seconds = 0, t0, el;
 	bool seeded = false;
 	struct timespec ts;
@@ -2192,6 +2360,8 @@ int main(int argc, char **argv)
 				usage();
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
 			log_show = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--unplug") && i + 1 < argc) {
+			unplug_file = argv[++i];
 		} else if (!strcmp(argv[i], "--verbose")) {
 			verbose = true;
 		} else {
@@ -2252,29 +2422,26 @@ int main(int argc, char **argv)
 	op_index = -1;
 	check_all();
 
-	for (o = 0; o < O_NR; o++)
-		total_w += op_weight[o];
 	t0 = t_start = vt_now();
 	for (op_index = 0; ops < 0 || op_index < ops; op_index++) {
 		if (seconds > 0 && vt_now() - t0 >= seconds)
 			break;
-		for (;;) {
-			long w = (long)rn(total_w);
-
-			for (o = 0; o < O_NR && w >= op_weight[o]; o++)
-				w -= op_weight[o];
-			if (op_fn[o](o))
-				break;
-		}
-		op_count[o]++;
+		run_one();
+	}
+	/* Then edu2 is hot-unplugged under it, and operations go on. */
+	if (unplug_file && devs[FZ_EDU2].present) {
+		unplug_at = op_index;
+		unplug_edu2();
 		check_all();
+		for (i = 0; i < UNPLUG_OPS; i++, op_index++)
+			run_one();
 	}
 	el = vt_now() - t0;
 	cleanup();
 
-	for (s = 0; s < ST_REVOKED; s++) {
+	for (s = 0; s < ST_NR; s++) {
 		for (o = 0; o < O_NR; o++) {
-			if (o == O_BLOCKED && s != ST_RESETTING)
+			if (!pair_possible(s, o))
 				continue;
 			possible++;
 			pairs += cov[s][o] > 0;
@@ -2284,9 +2451,9 @@ int main(int argc, char **argv)
 	for (o = 0; o < O_NR; o++)
 		printf(" %s=%ld", op_names[o], op_count[o]);
 	printf("\n# (state, operation) pairs not exercised:");
-	for (s = 0; s < ST_REVOKED; s++)
+	for (s = 0; s < ST_NR; s++)
 		for (o = 0; o < O_NR; o++)
-			if (!cov[s][o] && (o != O_BLOCKED || s == ST_RESETTING))
+			if (!cov[s][o] && pair_possible(s, o))
 				printf(" (%s,%s)", st_names[s], op_names[o]);
 	printf("\nvpm_fuzz: PASS seed %llu: %ld operations in %.1f s, %.1f operations/s, %ld of %ld (state, operation) pairs exercised\n",
 	       seed, op_index, el, el > 0 ? op_index / el : 0.0, pairs, possible);

@@ -3,7 +3,8 @@
 #
 # The model-based random tester (tests/fuzz/vpm_fuzz.c) on edu, ivshmem and
 # nvme bound to vfio-pci-mmap, for FUZZ_SECONDS (default 150) of
-# operations with a fresh seed, or replaying one:
+# operations with a fresh seed, or replaying one; edu2 takes part too and
+# is hot-unplugged at the end, after which 300 more operations run:
 #
 #   tests/vm/run.sh --kernel debug tests/guest/fuzz.sh [SEED=N] [OPS=N]
 #                   [FUZZ_SECONDS=S] [FUZZ_VERBOSE=1]
@@ -35,6 +36,7 @@ fuzz() {
 	fi
 	[ -z "${SEED:-}" ] || args+=(--seed "$SEED")
 	[ -z "${FUZZ_VERBOSE:-}" ] || args+=(--verbose)
+	[ -z "$UNPLUG" ] || args+=(--unplug "$OUT/unplug-request")
 	# Bounded: the operations' time, plus a reset or a blocked access.
 	timeout -k 5 $((SECS + 300)) "$BIN/vpm_fuzz" "${args[@]}" >"$LOG" 2>&1 &
 	tail --pid=$! -n +1 -f "$LOG"
@@ -44,10 +46,14 @@ fuzz() {
 }
 
 bound=()
-for d in edu:$EDU_BDF ivshmem:$IVSHMEM_BDF nvme:${NVME_BDF:-}; do
+UNPLUG=
+for d in edu:$EDU_BDF ivshmem:$IVSHMEM_BDF nvme:${NVME_BDF:-} edu2:${EDU2_BDF:-}; do
 	[ -n "${d#*:}" ] || continue
 	vpm_run "fuzz/bind-${d%%:*}" vpm_bind "${d#*:}" "$DRV" && bound+=("$d")
 done
+
+# edu2 is hot-unplugged at the end of the operations, which go on.
+case " ${bound[*]} " in *" edu2:"*) UNPLUG=1 ;; esac
 
 vpm_say "RUN  fuzz/run"
 fuzz 2>&1 | vpm_prefix "fuzz| "
@@ -61,7 +67,11 @@ else
 fi
 cp "$LOG" "$OUT/fuzz.log" 2>/dev/null
 
+if [ -n "$UNPLUG" ]; then
+	vpm_run fuzz/edu2-gone vpm_wait_gone "$EDU2_BDF" 60
+fi
 vpm_run fuzz/no-mapping-left vpm_no_mappings_left
 for d in "${bound[@]}"; do
+	[ "${d%%:*}" != edu2 ] || continue
 	vpm_run "fuzz/unbind-${d%%:*}" vpm_unbind "${d#*:}"
 done
