@@ -2266,6 +2266,8 @@ static void unplug_edu2(void)
 	ones_forget();
 	logf_("unplug edu2: revoked after %.1f s, policy %u", vt_now() - t0,
 	      v->pol.revoked);
+	printf("# edu2 unplugged at operation %ld, revoked after %.1f s\n",
+	       op_index, vt_now() - t0);
 }
 
 /* Let a revoked device go: no process may keep it mapped or open. */
