@@ -22,7 +22,7 @@
 #include "ring_lib.h"
 
 #define FZ_MAX_PROCS	4	/* main + 3 workers */
-#define FZ_MAX_MAPS	40	/* vmas of the device per process */
+#define FZ_MAX_MAPS	60	/* vmas of the devices per process */
 #define FZ_MAX_ONESW	64	/* writes through all-ones pages per process */
 #define FZ_MEM_SLOTS	(1U << 15)	/* ivshmem words the model remembers */
 

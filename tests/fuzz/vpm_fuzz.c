@@ -1439,6 +1439,10 @@ static bool op_munmap(int op)
 	if (!m)
 		return false;
 	pick_piece(m, &a, &b);
+	if (nr_maps(p) >= FZ_MAX_MAPS - 1) {	/* no room for a split */
+		a = m->start;
+		b = m->end;
+	}
 	c.addr = a;
 	c.len = b - a;
 	c.dev = m->dev;
