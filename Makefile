@@ -44,9 +44,10 @@ CHECK_OUT ?= $(BUILD)/check/manual
 # traced demo and the packaged module's check (make fresh-check).  Each
 # boots its own VM; the DPDK suite with its own device list
 # (tests/vm/devices-nic.sh, from its vpm-vm-options line).
-VM_SUITES ?= $(filter-out lib kunit stress trace-demo fault-inject packaged,$(basename $(notdir $(wildcard tests/guest/*.sh))))
-# On the debug kernel: the behaviour suites, the stress run and fault injection.
-VM_SUITES_debug ?= smoke mmap-suite ring-suite gate-suite stress fault-inject
+VM_SUITES ?= $(filter-out lib kunit stress trace-demo fault-inject packaged fuzz,$(basename $(notdir $(wildcard tests/guest/*.sh))))
+# On the debug kernel: the behaviour suites, the stress run, fault injection
+# and the model-based random tester (a fresh seed each run, FUZZ_SECONDS).
+VM_SUITES_debug ?= smoke mmap-suite ring-suite gate-suite stress fault-inject fuzz
 
 # --- user programs (run in the guest; built here, linked against the host) ------
 # build/<name> from tests/demo/<name>.c; the test programs of tests/user/ are
@@ -54,7 +55,7 @@ VM_SUITES_debug ?= smoke mmap-suite ring-suite gate-suite stress fault-inject
 USER_CFLAGS ?= -O2 -g -Wall -Wextra -Wformat=2 -Werror
 DEMO_PROGS := $(patsubst tests/demo/%.c,$(BUILD)/%,$(wildcard tests/demo/*.c))
 
-.PHONY: all setup build module modules user sparse check demo deb fresh-check clean \
+.PHONY: all setup build module modules user sparse check demo deb fresh-check clean fuzz \
 	need-kver debug-kernel $(addprefix check-,build sparse dkms selftest)
 
 all: build
@@ -78,6 +79,7 @@ modules:
 
 user: $(DEMO_PROGS)
 	@if [ -f tests/user/Makefile ]; then $(MAKE) -C tests/user BUILD=$(BUILD)/user; fi
+	@if [ -f tests/fuzz/Makefile ]; then $(MAKE) -C tests/fuzz BUILD=$(BUILD)/fuzz; fi
 
 $(BUILD)/%: tests/demo/%.c
 	@mkdir -p $(BUILD)
@@ -122,6 +124,19 @@ stress: build debug-kernel
 	rc=$$?; p=$$(grep -c '^PASS' $(BUILD)/vm-stress/results); \
 	f=$$(grep -c '^FAIL' $(BUILD)/vm-stress/results); \
 	echo "$$p passed, $$f failed"; exit $$rc
+
+# The model-based random tester on the debug kernel, alone, in one VM:
+#   make fuzz                         a fresh seed, FUZZ_SECONDS (150) of operations
+#   make fuzz SEED=N OPS=N            replay a failure (the FAIL line says which)
+#   make fuzz SEED=N FUZZ_VERBOSE=1   ... printing every operation
+fuzz: build debug-kernel
+	@rm -rf $(BUILD)/vm-fuzz
+	@module=$$(tests/vm/build-module.sh debug) && \
+	VPM_HOTPLUG=acpi tests/vm/run.sh --kernel debug --module "$$module" \
+		--timeout 1200 --out $(BUILD)/vm-fuzz tests/guest/fuzz.sh \
+		$(if $(SEED),SEED=$(SEED)) $(if $(OPS),OPS=$(OPS)) \
+		$(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS)) \
+		$(if $(FUZZ_VERBOSE),FUZZ_VERBOSE=1)
 
 check-selftest: need-kver
 	@tests/vm/selftest.sh $(CHECK_OUT)
