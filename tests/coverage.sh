@@ -80,6 +80,13 @@ rc=0
 if [ "$report_only" = 0 ]; then
 	[ "$keep" = 1 ] || rm -rf "$runs"
 	mkdir -p "$runs"
+	# ring-suite's in-kernel caller of vfio_pci_mmap_report_fault() (ring/kmod-*),
+	# linked against this build's symbols; without it those cases skip.
+	if printf '%s\n' "${suites[@]}" | grep -qx ring-suite; then
+		make -s -C "$VPM_REPO/tests/ring" kmod FLAVOUR=debug BUILD="$VPM_REPO/build/ring" \
+			SYMVERS="$bdir/Module.symvers" >&2 ||
+			vpm_msg "the ring suite's kernel module did not build: its cases will skip"
+	fi
 	vpm_msg "suites: ${suites[*]} (debug kernel, hotplug $VPM_HOTPLUG, module $module)"
 	for s in "${suites[@]}"; do
 		# Only this run's lines for a suite run again.
