@@ -4,7 +4,8 @@
 # The access gate of read()/write() and of faults: tests that place accesses
 # against the driver's reset windows with its trace events
 # (tests/user/mmap_rw_gate, tests/user/mmap_policy_block with
-# resetting=block and resetting=sigbus), and the bound's module parameter.
+# resetting=block and resetting=sigbus), the bound's module parameter, and
+# the narrow accesses and ioctls of tests/user/mmap_rw_ioctls.
 #
 #   tests/vm/run.sh tests/guest/gate-suite.sh
 #
@@ -43,5 +44,6 @@ vpm_run_for gate/rw_gate 300 "$BIN/mmap_rw_gate" --bdf "$EDU_BDF" --policy sigbu
 vpm_run_for gate/rw_gate_block 300 "$BIN/mmap_rw_gate" --bdf "$EDU_BDF" --policy block
 vpm_run_for gate/policy_block 300 "$BIN/mmap_policy_block" --bdf "$EDU_BDF" --policy block
 vpm_run_for gate/policy_block_sigbus 300 "$BIN/mmap_policy_block" --bdf "$EDU_BDF" --policy sigbus
+vpm_run_for gate/rw_ioctls 120 "$BIN/mmap_rw_ioctls" --bdf "$EDU_BDF"
 vpm_unbind "$EDU_BDF"
 exit 0
