@@ -40,6 +40,20 @@ timeout_param() {
 vpm_run gate/block_timeout_param timeout_param
 
 vpm_run gate/bind-edu vpm_bind "$EDU_BDF" vfio-pci-mmap || exit 1
+# debugfs hold_window takes a boolean and nothing else.
+hold_window_malformed() {
+	local f=/sys/kernel/debug/vfio-pci-mmap/$EDU_BDF/hold_window v rc=0
+	for v in maybe 2 ""; do
+		if vpm_write "$f" "$v" >/dev/null; then
+			echo "'$v' was accepted"
+			rc=1
+		fi
+	done
+	[ "$(cat "/sys/kernel/debug/vfio-pci-mmap/$EDU_BDF/state")" = enabled ] ||
+		{ echo "state: $(cat "/sys/kernel/debug/vfio-pci-mmap/$EDU_BDF/state")"; rc=1; }
+	return "$rc"
+}
+vpm_run gate/hold_window_malformed hold_window_malformed
 vpm_run_for gate/rw_gate 300 "$BIN/mmap_rw_gate" --bdf "$EDU_BDF" --policy sigbus
 vpm_run_for gate/rw_gate_block 300 "$BIN/mmap_rw_gate" --bdf "$EDU_BDF" --policy block
 vpm_run_for gate/policy_block 300 "$BIN/mmap_policy_block" --bdf "$EDU_BDF" --policy block
