@@ -8,6 +8,8 @@
 #   make sparse   the same build under sparse (C=2); fails on any warning
 #   make check    every test tier in CHECK_TIERS; last line "N passed, N failed"
 #   make demo     setup, build, boot a VM, run the demo on the edu device
+#   make coverage line and branch coverage of the driver (KUnit and the debug
+#                 kernel's VM suites), in build/coverage/ (not in make check)
 #   make deb      the Debian packages (dkms module, plugins) in build/deb/, lintian
 #   make fresh-check  the README's commands and the package on a debootstrap
 #                 root with nothing installed (not in make check; 20-40 min)
@@ -55,7 +57,7 @@ VM_SUITES_debug ?= smoke mmap-suite ring-suite gate-suite stress fault-inject fu
 USER_CFLAGS ?= -O2 -g -Wall -Wextra -Wformat=2 -Werror
 DEMO_PROGS := $(patsubst tests/demo/%.c,$(BUILD)/%,$(wildcard tests/demo/*.c))
 
-.PHONY: all setup build module modules user sparse check demo deb fresh-check clean fuzz \
+.PHONY: all setup build module modules user sparse check demo deb fresh-check clean fuzz coverage \
 	need-kver debug-kernel $(addprefix check-,build sparse dkms selftest)
 
 all: build
@@ -137,6 +139,16 @@ fuzz: build debug-kernel
 		$(if $(SEED),SEED=$(SEED)) $(if $(OPS),OPS=$(OPS)) \
 		$(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS)) \
 		$(if $(FUZZ_VERBOSE),FUZZ_VERBOSE=1)
+
+# Measured line and branch coverage of the driver (tests/coverage.sh; not in
+# make check): KUnit and these suites on the debug kernel with the gcov build
+# of the module (with the tracing and drop-in suites, which run there too),
+# plus tests/guest/fuzz*.sh when there is one.  Per-file
+# figures and the uncovered lines in build/coverage/.
+COVERAGE_SUITES ?= $(filter-out fuzz,$(VM_SUITES_debug)) trace-suite dropin-suite
+
+coverage: build debug-kernel
+	@COVERAGE_SUITES="$(COVERAGE_SUITES)" tests/coverage.sh
 
 check-selftest: need-kver
 	@tests/vm/selftest.sh $(CHECK_OUT)

@@ -5,6 +5,8 @@
  */
 #include <kunit/test.h>
 #include <linux/pci.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
 #include "vpm.h"
 #include "vpm_kunit.h"
 
@@ -275,6 +277,39 @@ static void vpm_gate_refuses_where_a_fault_is_refused(struct kunit *test)
 	up_write(&vpm->state_lock);
 }
 
+/*
+ * A read()/write() blocked by a reset window under the block policy gives
+ * up when its task is killed.  The test's kthread takes SIGKILL as a
+ * signal it handles (allow_signal()), so the signal is only pending:
+ * fatal_signal_pending() sees it, and nothing exits.
+ */
+static void vpm_gate_blocked_in_a_window_gives_up_when_killed(struct kunit *test)
+{
+	struct vpm_test_dev *td = vpm_test_dev_new(test);
+	struct vpm_device *vpm = td->vpm;
+	int ret;
+
+	vpm_test_set_core_view(td, E);
+	vpm_test_set_policy_param(test, VPM_STATE_RESETTING, VPM_POLICY_BLOCK);
+	vpm_reset_prepare(vpm);
+	KUNIT_ASSERT_EQ(test, vpm->state, RS);
+
+	allow_signal(SIGKILL);
+	send_sig(SIGKILL, current, 1);
+	KUNIT_EXPECT_TRUE(test, fatal_signal_pending(current));
+	ret = vpm_gate_enter(vpm, true);
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+
+	KUNIT_EXPECT_EQ(test, ret, -EINTR);
+	/* No lock is left held, and the window is still open. */
+	KUNIT_EXPECT_TRUE(test, down_write_trylock(&vpm->state_lock));
+	up_write(&vpm->state_lock);
+	KUNIT_EXPECT_EQ(test, vpm->state, RS);
+	vpm_reset_done(vpm);
+	KUNIT_EXPECT_EQ(test, vpm->state, E);
+}
+
 static struct kunit_case vpm_access_cases[] = {
 	KUNIT_CASE_PARAM(vpm_access_decide_follows_the_table,
 			 vpm_decide_gen_params),
@@ -283,6 +318,7 @@ static struct kunit_case vpm_access_cases[] = {
 			 vpm_core_gen_params),
 	KUNIT_CASE_PARAM(vpm_gate_refuses_where_a_fault_is_refused,
 			 vpm_gate_gen_params),
+	KUNIT_CASE(vpm_gate_blocked_in_a_window_gives_up_when_killed),
 	{}
 };
 

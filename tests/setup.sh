@@ -29,7 +29,8 @@ VPM_PROG=setup
 # dpdk-dev) and driverctl are for tests/guest/dpdk-suite.sh: DPDK's own
 # tools driving NICs bound to vfio-pci in the test VM; dpdk-devbind.py runs
 # ip (iproute2) and lspci (pciutils), which a minimal Debian lacks and
-# dpdk-dev does not depend on.
+# dpdk-dev does not depend on.  lcov turns the gcov counts of make coverage
+# into per-file figures (tests/coverage.sh).
 TOOLS=(
 	build-essential kmod xz-utils git python3
 	linux-source-6.12
@@ -40,6 +41,7 @@ TOOLS=(
 	flex bison bc libelf-dev libssl-dev ccache dwarves cpio
 	xvfb x11-apps xdotool imagemagick librsvg2-bin
 	dpdk dpdk-dev driverctl iproute2 pciutils
+	lcov
 )
 MIN_FREE_GB=${VPM_MIN_FREE_GB:-15}
 update=0

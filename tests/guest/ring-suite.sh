@@ -147,6 +147,22 @@ if [ "${KERNEL_FLAVOUR:-debian}" = debug ]; then
 else
 	t lifetime 300 200
 fi
+# debugfs inject refuses a malformed line with EINVAL and produces nothing.
+inject_malformed() {
+	local f=/sys/kernel/debug/vfio-pci-mmap/$EDU_BDF/inject line rc=0 before
+	before=$(grep -o 'produced=[0-9]*' "/sys/kernel/debug/vfio-pci-mmap/$EDU_BDF/ring")
+	for line in "1 1 0" "0 1 0 0x1000" "1 99 0 0x1000" "1 1 0 0x1000 0 0 3" \
+		    "one 1 0 0x1000" "1 1 0x10000 0x1000"; do
+		if vpm_write "$f" "$line" >/dev/null; then
+			echo "'$line' was accepted"
+			rc=1
+		fi
+	done
+	[ "$(grep -o 'produced=[0-9]*' "/sys/kernel/debug/vfio-pci-mmap/$EDU_BDF/ring")" = "$before" ] ||
+		{ echo "a refused line produced records"; rc=1; }
+	return "$rc"
+}
+vpm_wanted inject && vpm_run_for ring/inject-malformed 60 inject_malformed
 vpm_wanted consumer && vpm_run_for ring/consumer-mmap 60 sample_consumer
 vpm_wanted consumer && vpm_run_for ring/consumer-read 60 sample_consumer --read
 if vpm_wanted kmod; then

@@ -10,6 +10,8 @@
 #   /out/results       PASS/FAIL lines written by the script (tests/guest/lib.sh)
 #   /out/kmemleak.txt  kmemleak report after a final scan (debug kernels)
 #   /out/dmesg.txt     the whole kernel log
+#   /out/gcov/         with VPM_GCOV=1 (make coverage): every .gcda file of
+#                      /sys/kernel/debug/gcov/, at its path below it
 #
 # Its settings come from /out/.vm/env, written by tests/vm/run.sh.
 
@@ -29,6 +31,27 @@ setup_failed() {
 	exit 1
 }
 
+# The gcov counters of the instrumented modules, loaded or not: the kernel
+# keeps an unloaded module's counts and adds a reload's to them
+# (Documentation/dev-tools/gcov.rst, "Modules").  The .gcda files are
+# seq_files that stat as empty: read each with cat, not cp -a or cpio.
+# The guest has no /dev/fd: a pipe, not a process substitution.
+collect_gcov() {
+	local g=/sys/kernel/debug/gcov
+	if [ ! -d "$g" ]; then
+		say "gcov: no $g (kernel without CONFIG_GCOV_KERNEL?)"
+		return
+	fi
+	find "$g" -name '*.gcda' -print0 | {
+		n=0
+		while IFS= read -r -d '' f; do
+			mkdir -p "/out/gcov/$(dirname "${f#"$g"/}")"
+			cat "$f" >"/out/gcov/${f#"$g"/}" && n=$((n + 1))
+		done
+		say "gcov: copied $n .gcda file(s) to /out/gcov"
+	}
+}
+
 collect() {
 	local k=/sys/kernel/debug/kmemleak
 	if [ -w "$k" ]; then
@@ -41,6 +64,7 @@ collect() {
 		cat "$k" >/out/kmemleak.txt
 	fi
 	dmesg >/out/dmesg.txt 2>&1
+	if [ "${VPM_GCOV:-0}" = 1 ]; then collect_gcov; fi
 	# From here on the host expects the VM to power off within seconds.
 	touch /out/.vm/done
 	sync

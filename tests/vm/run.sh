@@ -64,6 +64,11 @@
 #                     hangs or stalls with no fault of its own
 #                     (docs/testing.rst, "Two hazards of TCG itself").
 # --verbose           show the whole console, not only the guest script's part.
+#
+# With VPM_COVERAGE=1 in the environment (make coverage, tests/coverage.sh)
+# the module is the gcov build (tests/vm/build-module.sh), and the guest
+# copies the kernel's gcov counters (/sys/kernel/debug/gcov/**/*.gcda) to
+# $out/gcov/ after the script, before it powers off.
 
 set -euo pipefail
 VPM_PROG=vm
@@ -186,6 +191,7 @@ printf '%s\n' "$VPM_REPO" >"$out/.vm/repo"
 	echo "VPM_MODULE=$(vpm_shquote "$module")"
 	echo "VPM_MODROOT=$(vpm_shquote "$modroot")"
 	echo "VPM_TIMEOUT=$timeout"
+	echo "VPM_GCOV=${VPM_COVERAGE:-0}"
 } >"$out/.vm/env"
 
 # --- the initramfs ---------------------------------------------------------------

@@ -12,6 +12,10 @@
 #
 # Each suite's output goes to OUTDIR/SUITE/; its result lines are collected
 # into OUTDIR/results as SUITE/name.  Exits 1 if any suite failed.
+#
+# VPM_VM_LOCK=FILE: each VM run holds flock(1) on FILE while it runs, for
+# machines where other jobs boot VMs too (one VM at a time, not one suite
+# list at a time).
 
 set -uo pipefail
 VPM_PROG=suites
@@ -37,7 +41,9 @@ for suite in "$@"; do
 	fi
 	read -r -a opts <<<"$(sed -n 's/^# vpm-vm-options://p' "$script" | head -n 1)"
 	echo "--- $suite ($flavour kernel${opts[*]:+, ${opts[*]}})"
-	"$VPM_REPO/tests/vm/run.sh" --kernel "$flavour" --module "$module" \
+	lock=()
+	[ -z "${VPM_VM_LOCK:-}" ] || lock=(flock "$VPM_VM_LOCK")
+	"${lock[@]}" "$VPM_REPO/tests/vm/run.sh" --kernel "$flavour" --module "$module" \
 		--out "$outdir/$suite" "${opts[@]}" "$script" || rc=1
 	sed -E "s#^(PASS|FAIL|SKIP) #\\1 $suite/#" "$outdir/$suite/results" >>"$outdir/results"
 done
