@@ -40,7 +40,6 @@ void vpm_state_attach_core(struct vpm_device *vpm)
 	down_write(&vpm->state_lock);
 	vpm->core_attached = true;
 	up_write(&vpm->state_lock);
-	vpm_bar_prot_forget(vpm);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_state_attach_core);
 
@@ -56,7 +55,6 @@ void vpm_state_detach_core(struct vpm_device *vpm)
 	down_write(&vpm->state_lock);
 	vpm->core_attached = false;
 	up_write(&vpm->state_lock);
-	vpm_bar_prot_forget(vpm);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_state_detach_core);
 

@@ -48,6 +48,8 @@ static int vpm_open_device(struct vfio_device *core_vdev)
 	if (ret)
 		return ret;
 	vpm_state_attach_core(vpm);
+	/* The BARs' memtypes are reserved anew by this open's first mmaps. */
+	vpm_bar_prot_forget(vpm);
 
 	ret = vpm_ones_init(vpm);
 	if (ret)
@@ -78,6 +80,7 @@ static void vpm_close_device(struct vfio_device *core_vdev)
 	/* The device file is released: no vma maps the device any more. */
 	vpm_ring_close(vpm);
 	vpm_state_detach_core(vpm);
+	vpm_bar_prot_forget(vpm);
 	vfio_pci_core_close_device(core_vdev);
 	vpm_ones_release(vpm);
 	vpm_tracker_release(&vpm->tracker);
