@@ -259,6 +259,40 @@ static void vpm_refault_fills_the_block_with_the_kept_protection(struct kunit *t
 	vpm_unmap(test, addr, 6);
 }
 
+/*
+ * The PTE read back after vmf_insert_pfn() may be one another thread made
+ * or changed meanwhile (the page-table lock is dropped in between): after
+ * clear_refs' soft-dirty reset a write through a write-notify vma makes it
+ * writable, dirty and soft-dirty (wp_pfn_shared()).  Only its cache mode
+ * may be kept: a read-only vma's fill must stay read-only and clean.
+ */
+static void vpm_fill_prot_takes_only_the_cache_mode_of_the_read_back_pte(struct kunit *test)
+{
+	pgprot_t ro = vm_get_page_prot(VM_READ | VM_SHARED);
+	pgprot_t rw = vm_get_page_prot(VM_READ | VM_WRITE | VM_SHARED);
+	pte_t inserted, got;
+
+	/* What vmf_insert_pfn() makes for a read-write vma: uncached. */
+	inserted = pte_mkspecial(pfn_pte(0x1234, pgprot_noncached(rw)));
+	/* ... then written through: dirty (and soft-dirty) and writable. */
+	inserted = pte_mkyoung(pte_mkdirty(pte_mkwrite_novma(inserted)));
+
+	got = pfn_pte(0x1234, vpm_fill_prot_of(pgprot_noncached(ro), inserted));
+	KUNIT_EXPECT_FALSE(test, pte_write(got));
+	KUNIT_EXPECT_FALSE(test, pte_dirty(got));
+	KUNIT_EXPECT_FALSE(test, pte_soft_dirty(got));
+#ifdef __HAVE_PFNMAP_TRACKING
+	/* The cache mode is the inserted PTE's. */
+	KUNIT_EXPECT_EQ(test, pte_flags(got) & _PAGE_CACHE_MASK,
+			pte_flags(inserted) & _PAGE_CACHE_MASK);
+#endif
+
+	/* A read-write vma's fill is writable but not pre-dirtied. */
+	got = pfn_pte(0x1234, vpm_fill_prot_of(pgprot_noncached(rw), inserted));
+	KUNIT_EXPECT_TRUE(test, pte_write(got));
+	KUNIT_EXPECT_FALSE(test, pte_soft_dirty(got));
+}
+
 struct vpm_offset_case {
 	const char *desc;
 	u32 region;
@@ -1226,6 +1260,7 @@ static struct kunit_case vpm_mmap_test_cases[] = {
 	KUNIT_CASE(vpm_mmap_tracks_one_vma_and_maps_nothing_until_touched),
 	KUNIT_CASE(vpm_first_touch_maps_the_bar_pages_in_one_fault),
 	KUNIT_CASE(vpm_refault_fills_the_block_with_the_kept_protection),
+	KUNIT_CASE(vpm_fill_prot_takes_only_the_cache_mode_of_the_read_back_pte),
 	KUNIT_CASE_PARAM(vpm_mmap_at_an_offset_maps_the_pages_at_that_offset,
 			 vpm_offset_gen_params),
 	KUNIT_CASE(vpm_writes_through_the_mapping_reach_the_bar),

@@ -28,7 +28,8 @@
  * lock for up to 512 pages, the faulting page among them.  The protection
  * of those PTEs is the vma's with the cache mode the PAT gives the BAR
  * (track_pfn_insert(), which is not exported).  vmf_insert_pfn() computes
- * it for the first page a fault maps in a BAR with a given vm_page_prot;
+ * it for the first page a fault maps in a BAR with a given vm_page_prot,
+ * and only its cache mode is taken from that PTE (vpm_fill_prot_of());
  * the device keeps it, per BAR, keyed by that vm_page_prot, for every later
  * fault of any vma of that BAR (vpm_bar_prot_get()).  The BAR's memtype is
  * the one vfio-pci-core's barmap reserved for it at its first mmap, kept
@@ -43,24 +44,39 @@ struct vpm_fill {
 	bool have_prot;
 };
 
-/*
- * The protection of the PTE vmf_insert_pfn() just wrote, without the
- * accessed and dirty bits an access through it may already have set
- * (another thread of the process) that the vma's own protection lacks.
+/**
+ * vpm_fill_prot_of() - the protection to fill a vma's PTEs with
+ * @vma_prot: the vma's vm_page_prot
+ * @inserted: a present PTE vmf_insert_pfn() made for the vma
+ *
+ * Only the cache mode comes from @inserted, the part track_pfn_insert()
+ * changes (arch/x86/mm/pat/memtype.c): that PTE is read back after the
+ * page-table lock was dropped, and may be one another thread made or
+ * wrote through meanwhile (after a soft-dirty reset, wp_pfn_shared() makes
+ * it writable, dirty and soft-dirty), whose other bits are not the vma's.
+ *
+ * Return: @vma_prot with the cache mode of @inserted.
  */
+pgprot_t vpm_fill_prot_of(pgprot_t vma_prot, pte_t inserted)
+{
+#ifdef __HAVE_PFNMAP_TRACKING
+	return __pgprot((pgprot_val(vma_prot) & ~_PAGE_CACHE_MASK) |
+			(pte_flags(inserted) & _PAGE_CACHE_MASK));
+#else
+	/* No PFN tracking: vmf_insert_pfn() maps with vm_page_prot as is. */
+	return vma_prot;
+#endif
+}
+EXPORT_SYMBOL_IF_KUNIT(vpm_fill_prot_of);
+
 static int vpm_fill_read_prot(pte_t *pte, unsigned long addr, void *data)
 {
 	struct vpm_fill *f = data;
 	pte_t entry = ptep_get(pte);
-	pte_t vma_prot = pfn_pte(0, f->vma->vm_page_prot);
 
 	/* Only a PTE that is there tells the protection. */
 	if (pte_present(entry)) {
-		if (!pte_dirty(vma_prot))
-			entry = pte_mkclean(entry);
-		if (!pte_young(vma_prot))
-			entry = pte_mkold(entry);
-		f->prot = pte_pgprot(entry);
+		f->prot = vpm_fill_prot_of(f->vma->vm_page_prot, entry);
 		f->have_prot = true;
 	}
 	return 0;

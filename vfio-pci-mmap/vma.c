@@ -13,10 +13,14 @@
  *
  * The vma's lifetime owns its entry.  The entry is created by ->mmap after
  * the last point that can fail, by ->open when the mm duplicates the vma
- * (fork, split, mremap copy), and freed by ->close.  ->open cannot fail, so
- * its allocation uses __GFP_NOFAIL (which failslab exempts) and is done
- * before the tracking mutex is taken: the mutex is a leaf, never held across
- * an allocation that can reclaim, a zap or a call into vfio-pci-core.
+ * (fork, split, mremap copy), and released by ->close.  ->close keeps it on
+ * the tracker's spare list while no more spares than tracked vmas exist,
+ * and ->open takes a spare first, so a fork and its child's exit neither
+ * allocate nor free; spares are freed when the device is closed.  ->open
+ * cannot fail, so when no spare is left it allocates with __GFP_NOFAIL
+ * (which failslab exempts) with the tracking mutex dropped: the mutex is a
+ * leaf, never held across an allocation that can reclaim, a zap or a call
+ * into vfio-pci-core.
  *
  * Zapping does not walk this list: unmap_mapping_range() on the device
  * file's address space reaches every vma, in every process, without taking

@@ -201,6 +201,7 @@ struct vpm_reset_cause {
 
 /* bar_mmap.c */
 void vpm_bar_prot_forget(struct vpm_device *vpm);
+pgprot_t vpm_fill_prot_of(pgprot_t vma_prot, pte_t inserted);
 
 /* state.c */
 const char *vpm_state_name(enum vpm_state state);
