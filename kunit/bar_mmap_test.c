@@ -215,17 +215,23 @@ static void vpm_refault_fills_the_block_with_the_kept_protection(struct kunit *t
 	pgprotval_t first[6];
 	struct vpm_map_ctx ctx;
 	struct vpm_mapping *m;
-	unsigned long addr, addr2;
+	unsigned long addr, addr2, mode;
 	unsigned int i;
+	pte_t want;
 	u64 val;
 
 	addr = vpm_map_six(test, &ctx, &m);
-	KUNIT_EXPECT_EQ(test, ctx.vpm->bar_prot[0][0].key, 0UL);
+	KUNIT_EXPECT_EQ(test, ctx.vpm->bar_cache_mode[0], 0UL);
 
-	/* The first fault computes the protection and keeps it. */
+	/* The first fault learns the BAR's cache mode and keeps it. */
 	KUNIT_ASSERT_EQ(test, vpm_read(addr, &val), 0);
-	KUNIT_EXPECT_EQ(test, ctx.vpm->bar_prot[0][0].key,
-			pgprot_val(m->vma->vm_page_prot));
+	mode = ctx.vpm->bar_cache_mode[0];
+	KUNIT_EXPECT_TRUE(test, mode & VPM_CACHE_MODE_KNOWN);
+	/* The PTE is the vma's protection with that cache mode, special. */
+	want = pfn_pte(0, __pgprot(vpm_prot_at(addr)));
+	want = pte_mkspecial(pfn_pte(0, vpm_fill_prot_of(m->vma->vm_page_prot,
+							 want)));
+	KUNIT_EXPECT_EQ(test, vpm_prot_at(addr), pgprot_val(pte_pgprot(want)));
 	for (i = 0; i < 6; i++) {
 		first[i] = vpm_prot_at(addr + i * PAGE_SIZE);
 		KUNIT_EXPECT_NE_MSG(test, first[i], 0UL, "page %u", i);
@@ -244,17 +250,17 @@ static void vpm_refault_fills_the_block_with_the_kept_protection(struct kunit *t
 	KUNIT_EXPECT_EQ(test, READ_ONCE(m->faults), 2UL);
 	KUNIT_EXPECT_EQ(test, ctx.ev->nr_fault, 2U);
 
-	/* Another vma of the BAR, same vm_page_prot: the same kept entry. */
+	/* Another vma of the BAR: the same kept mode, not learnt again. */
 	addr2 = vpm_map(test, ctx.td, 0, 6, 2);
 	KUNIT_ASSERT_EQ(test, vpm_read(addr2 + PAGE_SIZE, &val), 0);
 	KUNIT_EXPECT_EQ(test, val, vpm_test_pattern(7));
 	vpm_expect_mapped(test, ctx.td, addr2, 6, 2);
 	KUNIT_EXPECT_EQ(test, vpm_prot_at(addr2), first[0]);
-	KUNIT_EXPECT_EQ(test, ctx.vpm->bar_prot[0][1].key, 0UL);
+	KUNIT_EXPECT_EQ(test, ctx.vpm->bar_cache_mode[0], mode);
 
 	/* Closing the device forgets it (the barmap goes with the close). */
 	vpm_bar_prot_forget(ctx.vpm);
-	KUNIT_EXPECT_EQ(test, ctx.vpm->bar_prot[0][0].key, 0UL);
+	KUNIT_EXPECT_EQ(test, ctx.vpm->bar_cache_mode[0], 0UL);
 	vpm_unmap(test, addr2, 2);
 	vpm_unmap(test, addr, 6);
 }

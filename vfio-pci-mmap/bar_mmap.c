@@ -27,31 +27,52 @@
  * pass of apply_to_page_range(): one page-table walk and one page-table
  * lock for up to 512 pages, the faulting page among them.  The protection
  * of those PTEs is the vma's with the cache mode the PAT gives the BAR
- * (track_pfn_insert(), which is not exported).  vmf_insert_pfn() computes
- * it for the first page a fault maps in a BAR with a given vm_page_prot,
- * and only its cache mode is taken from that PTE (vpm_fill_prot_of());
- * the device keeps it, per BAR, keyed by that vm_page_prot, for every later
- * fault of any vma of that BAR (vpm_bar_prot_get()).  The BAR's memtype is
- * the one vfio-pci-core's barmap reserved for it at its first mmap, kept
- * until the device is closed; the kept protections are forgotten when the
- * device is opened and closed (vpm_bar_prot_forget()).
+ * (track_pfn_insert(), which is not exported).  That mode depends on the
+ * physical range only, not on the vma: vmf_insert_pfn() computes it at the
+ * first fault of a BAR, the device keeps it per BAR in one word
+ * (vpm_device.bar_cache_mode, read and written with READ_ONCE() and
+ * WRITE_ONCE(): concurrent first faults store the same value), and every
+ * later fault of any vma of that BAR combines it with its vma's
+ * vm_page_prot.  The BAR's memtype is the one vfio-pci-core's barmap
+ * reserved for it at its first mmap, kept until the device is closed; the
+ * kept modes are forgotten when the device is opened and closed
+ * (vpm_bar_prot_forget()).
  */
 struct vpm_fill {
 	struct vm_area_struct *vma;
 	unsigned long start;
 	unsigned long start_pfn;
 	pgprot_t prot;
-	bool have_prot;
+	unsigned long mode;
+	bool have_mode;
 };
+
+/* The cache mode of a PTE: the part track_pfn_insert() sets. */
+static unsigned long vpm_cache_mode_of(pte_t pte)
+{
+#ifdef __HAVE_PFNMAP_TRACKING
+	return pte_flags(pte) & _PAGE_CACHE_MASK;
+#else
+	return 0;	/* no PFN tracking: vm_page_prot is used as is */
+#endif
+}
+
+static pgprot_t vpm_prot_with_cache_mode(pgprot_t prot, unsigned long mode)
+{
+#ifdef __HAVE_PFNMAP_TRACKING
+	return __pgprot((pgprot_val(prot) & ~_PAGE_CACHE_MASK) | mode);
+#else
+	return prot;
+#endif
+}
 
 /**
  * vpm_fill_prot_of() - the protection to fill a vma's PTEs with
  * @vma_prot: the vma's vm_page_prot
  * @inserted: a present PTE vmf_insert_pfn() made for the vma
  *
- * Only the cache mode comes from @inserted, the part track_pfn_insert()
- * changes (arch/x86/mm/pat/memtype.c): that PTE is read back after the
- * page-table lock was dropped, and may be one another thread made or
+ * Only the cache mode comes from @inserted: that PTE is read back after
+ * the page-table lock was dropped, and may be one another thread made or
  * wrote through meanwhile (after a soft-dirty reset, wp_pfn_shared() makes
  * it writable, dirty and soft-dirty), whose other bits are not the vma's.
  *
@@ -59,25 +80,20 @@ struct vpm_fill {
  */
 pgprot_t vpm_fill_prot_of(pgprot_t vma_prot, pte_t inserted)
 {
-#ifdef __HAVE_PFNMAP_TRACKING
-	return __pgprot((pgprot_val(vma_prot) & ~_PAGE_CACHE_MASK) |
-			(pte_flags(inserted) & _PAGE_CACHE_MASK));
-#else
-	/* No PFN tracking: vmf_insert_pfn() maps with vm_page_prot as is. */
-	return vma_prot;
-#endif
+	return vpm_prot_with_cache_mode(vma_prot, vpm_cache_mode_of(inserted));
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_fill_prot_of);
 
-static int vpm_fill_read_prot(pte_t *pte, unsigned long addr, void *data)
+static int vpm_fill_read_mode(pte_t *pte, unsigned long addr, void *data)
 {
 	struct vpm_fill *f = data;
 	pte_t entry = ptep_get(pte);
 
-	/* Only a PTE that is there tells the protection. */
+	/* Only a PTE that is there tells the cache mode. */
 	if (pte_present(entry)) {
 		f->prot = vpm_fill_prot_of(f->vma->vm_page_prot, entry);
-		f->have_prot = true;
+		f->mode = vpm_cache_mode_of(entry);
+		f->have_mode = true;
 	}
 	return 0;
 }
@@ -96,60 +112,17 @@ static int vpm_fill_pte(pte_t *pte, unsigned long addr, void *data)
 	return 0;
 }
 
-/*
- * The kept protection of @bar for a vma whose vm_page_prot is @key.
- * Readers take no lock and write nothing (a seqlock read section).
- */
-static bool vpm_bar_prot_get(struct vpm_device *vpm, u32 bar, pgprot_t key,
-			     pgprot_t *prot)
-{
-	const struct vpm_bar_prot *slot = vpm->bar_prot[bar];
-	unsigned int seq, i;
-	bool found;
-
-	if (!pgprot_val(key))
-		return false;	/* never a key: an empty slot's */
-	do {
-		seq = read_seqbegin(&vpm->bar_prot_lock);
-		found = false;
-		for (i = 0; i < VPM_BAR_PROT_SLOTS; i++) {
-			if (slot[i].key == pgprot_val(key)) {
-				*prot = slot[i].prot;
-				found = true;
-				break;
-			}
-		}
-	} while (read_seqretry(&vpm->bar_prot_lock, seq));
-	return found;
-}
-
-/* Keep @prot for @bar and @key; the oldest other key makes room. */
-static void vpm_bar_prot_set(struct vpm_device *vpm, u32 bar, pgprot_t key,
-			     pgprot_t prot)
-{
-	struct vpm_bar_prot *slot = vpm->bar_prot[bar];
-	unsigned int i;
-
-	write_seqlock(&vpm->bar_prot_lock);
-	for (i = 0; i < VPM_BAR_PROT_SLOTS - 1; i++)
-		if (slot[i].key == pgprot_val(key))
-			break;
-	memmove(&slot[1], &slot[0], i * sizeof(*slot));
-	slot[0].key = pgprot_val(key);
-	slot[0].prot = prot;
-	write_sequnlock(&vpm->bar_prot_lock);
-}
-
 /**
- * vpm_bar_prot_forget() - forget every kept BAR protection
+ * vpm_bar_prot_forget() - forget the cache mode kept for every BAR
  * @vpm: the device, being opened or closed (vfio-pci-core's barmap, whose
- *	memtype the kept protections carry, is made and released in between)
+ *	memtype the kept modes are, is made and released in between)
  */
 void vpm_bar_prot_forget(struct vpm_device *vpm)
 {
-	write_seqlock(&vpm->bar_prot_lock);
-	memset(vpm->bar_prot, 0, sizeof(vpm->bar_prot));
-	write_sequnlock(&vpm->bar_prot_lock);
+	unsigned int i;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++)
+		WRITE_ONCE(vpm->bar_cache_mode[i], 0);
 }
 EXPORT_SYMBOL_IF_KUNIT(vpm_bar_prot_forget);
 
@@ -160,8 +133,8 @@ EXPORT_SYMBOL_IF_KUNIT(vpm_bar_prot_forget);
  * the vma, or an earlier fault or zap left the table), and no PMD fault
  * maps the block while it is there: fill every block, aligned or not.
  *
- * With the protection known, one pass maps the whole block.  Without it,
- * vmf_insert_pfn() maps the faulting page and computes it, and the rest of
+ * With the BAR's cache mode known, one pass maps the whole block.  Without
+ * it, vmf_insert_pfn() maps the faulting page and computes it, and the rest of
  * the block is filled after; errors there end the fill quietly, every page
  * left out faults on its own later.
  */
@@ -172,14 +145,17 @@ static vm_fault_t vpm_fill_pmd_block(struct vpm_mapping *m,
 	unsigned long hit = vmf->address & PAGE_MASK;
 	unsigned long block = ALIGN_DOWN(hit, PMD_SIZE);
 	struct vpm_fill f = { .vma = vma };
-	unsigned long end;
+	unsigned long end, mode;
 	vm_fault_t ret;
 
 	f.start = max(block, vma->vm_start);
 	end = min(block + PMD_SIZE, vma->vm_end);
 	f.start_pfn = hit_pfn - ((hit - f.start) >> PAGE_SHIFT);
 
-	if (vpm_bar_prot_get(m->vpm, m->region, vma->vm_page_prot, &f.prot)) {
+	mode = READ_ONCE(m->vpm->bar_cache_mode[m->region]);
+	if (mode & VPM_CACHE_MODE_KNOWN) {
+		f.prot = vpm_prot_with_cache_mode(vma->vm_page_prot,
+						  mode & ~VPM_CACHE_MODE_KNOWN);
 		if (apply_to_page_range(vma->vm_mm, f.start, end - f.start,
 					vpm_fill_pte, &f))
 			return VM_FAULT_OOM;
@@ -190,10 +166,11 @@ static vm_fault_t vpm_fill_pmd_block(struct vpm_mapping *m,
 	if (ret != VM_FAULT_NOPAGE)
 		return ret;
 	if (apply_to_existing_page_range(vma->vm_mm, hit, PAGE_SIZE,
-					 vpm_fill_read_prot, &f) ||
-	    !f.have_prot)
+					 vpm_fill_read_mode, &f) ||
+	    !f.have_mode)
 		return ret;
-	vpm_bar_prot_set(m->vpm, m->region, vma->vm_page_prot, f.prot);
+	WRITE_ONCE(m->vpm->bar_cache_mode[m->region],
+		   f.mode | VPM_CACHE_MODE_KNOWN);
 	if (end - f.start > PAGE_SIZE)
 		apply_to_page_range(vma->vm_mm, f.start, end - f.start,
 				    vpm_fill_pte, &f);

@@ -384,7 +384,6 @@ const struct pci_error_handlers vpm_err_handlers = {
 void vpm_state_init(struct vpm_device *vpm)
 {
 	init_rwsem(&vpm->state_lock);
-	seqlock_init(&vpm->bar_prot_lock);
 	vpm->state = VPM_STATE_ENABLED;
 	vpm->policy_set = false;
 	init_waitqueue_head(&vpm->window_wq);

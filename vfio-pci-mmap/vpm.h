@@ -50,12 +50,10 @@
  *   takes.  The reset causes (vpm_device.reset_causes) are under
  *   state_lock.
  *
- *   The tracking mutex (vpm_tracker.lock), the ring's producer spinlock,
- *   the all-ones page list's spinlock (vpm_ones.lock) and the writer side
- *   of the kept BAR protections (vpm_device.bar_prot_lock, a seqlock whose
- *   readers, PTE faults, take nothing) are leaves: nothing is acquired,
- *   zapped, allocated with reclaim or called in vfio-pci-core while one is
- *   held.
+ *   The tracking mutex (vpm_tracker.lock), the ring's producer spinlock and
+ *   the all-ones page list's spinlock (vpm_ones.lock) are leaves: nothing
+ *   is acquired, zapped, allocated with reclaim or called in vfio-pci-core
+ *   while one is held.
  */
 #ifndef VFIO_PCI_MMAP_VPM_H
 #define VFIO_PCI_MMAP_VPM_H
@@ -65,7 +63,6 @@
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
-#include <linux/seqlock.h>
 #include <linux/wait.h>
 #include <linux/vfio_pci_core.h>
 #include <linux/xarray.h>
@@ -128,24 +125,15 @@ struct vpm_ones {
  * @ring: the fault ring, while the device is open: published by
  *	vpm_ring_open(), cleared by vpm_ring_close() (ring/lifetime.c).
  * @sparse: the mappable areas of each BAR, computed at open.
- * @bar_prot_lock: seqlock of @bar_prot: PTE faults read it locklessly.
- * @bar_prot: the PTE protections a fault computed for each BAR, kept for
- *	the faults after it (bar_mmap.c), from open to close.
+ * @bar_cache_mode: the cache mode the PAT gives each BAR's PTEs, learnt by
+ *	its first fault and kept for the faults after it, from open to close
+ *	(bar_mmap.c), with VPM_CACHE_MODE_KNOWN set; 0 until then.
  * @debugfs: this device's debugfs directory.
  * @refused: BAR accesses refused with SIGBUS.
  * @blocked: BAR faults that waited for a reset window to close.
  */
-/**
- * struct vpm_bar_prot - a PTE protection kept for a BAR (bar_mmap.c)
- * @key: the vm_page_prot it was computed for; 0: the slot is empty.
- * @prot: that protection with the cache mode the PAT gives the BAR.
- */
-struct vpm_bar_prot {
-	unsigned long key;
-	pgprot_t prot;
-};
-
-#define VPM_BAR_PROT_SLOTS	2
+/* In vpm_device.bar_cache_mode: the mode is known (no cache-mode bit). */
+#define VPM_CACHE_MODE_KNOWN	BIT(BITS_PER_LONG - 1)
 
 struct vpm_device {
 	struct vfio_pci_core_device core;
@@ -161,8 +149,7 @@ struct vpm_device {
 	struct vpm_ones ones;
 	struct vpm_ring __rcu *ring;
 	struct vpm_sparse sparse[PCI_STD_NUM_BARS];
-	seqlock_t bar_prot_lock; /* leaf: see the lock order above */
-	struct vpm_bar_prot bar_prot[PCI_STD_NUM_BARS][VPM_BAR_PROT_SLOTS];
+	unsigned long bar_cache_mode[PCI_STD_NUM_BARS];
 	struct dentry *debugfs;
 	atomic_long_t refused;
 	atomic_long_t blocked;
